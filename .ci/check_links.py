@@ -1,0 +1,61 @@
+"""Check every internal link of the built site: the target file exists, and so does its anchor.
+
+Usage: python .ci/check_links.py [_build/html]
+External links (http, https, mailto) are not followed: the build machine has no network.
+"""
+
+import html.parser
+import pathlib
+import sys
+import urllib.parse
+
+
+class Page(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.ids, self.links = set(), []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        for key in ("id", "name"):
+            if attrs.get(key):
+                self.ids.add(attrs[key])
+        for key in ("href", "src"):
+            if attrs.get(key) and not (tag == "link" and attrs.get("rel") == "preconnect"):
+                self.links.append((tag, attrs[key]))
+
+
+def parse(path, cache={}):
+    if path not in cache:
+        page = Page()
+        page.feed(path.read_text(encoding="utf-8", errors="replace"))
+        cache[path] = page
+    return cache[path]
+
+
+def main(site):
+    site = pathlib.Path(site).resolve()
+    pages = sorted(site.rglob("*.html"))
+    broken, checked = [], 0
+    for page_path in pages:
+        for tag, link in parse(page_path).links:
+            parts = urllib.parse.urlsplit(link)
+            if parts.scheme or link.startswith("//") or link.startswith("javascript:"):
+                continue
+            checked += 1
+            target = page_path if not parts.path else (page_path.parent / urllib.parse.unquote(parts.path)).resolve()
+            if target.is_dir():
+                target = target / "index.html"
+            where = f"{page_path.relative_to(site)}: <{tag}> {link}"
+            if not target.exists():
+                broken.append(f"{where} -> no file {target}")
+            elif parts.fragment and target.suffix == ".html" and parts.fragment not in parse(target).ids:
+                broken.append(f"{where} -> no anchor #{parts.fragment}")
+    for line in broken:
+        print(line)
+    print(f"link check: {len(pages)} pages, {checked} internal links, {len(broken)} broken")
+    return 1 if broken or not pages else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else "_build/html"))

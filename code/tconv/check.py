@@ -1,0 +1,308 @@
+"""Automatic checks for the exercises.
+
+Each check prints one line starting with ``Correct`` when the answer is right,
+and raises :class:`WrongAnswer` saying *what* is wrong when it is not: which
+shape, which entry, which test case. For example::
+
+    WrongAnswer: conv2d_output_size(i=6, k=3, s=2, p=0, d=1): you return 3.0, expected 2.
+
+Checks come in two kinds: ``*_answer`` checks a value you computed, and
+``*_function`` calls a function you wrote on many cases and compares it with
+``tconv``'s tested version.
+"""
+
+import itertools
+
+import numpy as np
+
+from . import shapes
+from .conv import conv2d
+from .matrix import conv_matrix, im2col
+
+
+class WrongAnswer(AssertionError):
+    """An answer that is not right; the message says what is wrong."""
+
+
+def correct(message):
+    """Print the line that says an answer is right.
+
+    >>> correct("all 3 cases")
+    Correct: all 3 cases.
+    """
+    print(f"Correct: {message}.")
+
+
+def format_call(name, arguments):
+    """``name(a=1, b=2)`` for messages.
+
+    >>> format_call("f", {"i": 5, "k": 3})
+    'f(i=5, k=3)'
+    """
+    inside = ", ".join(f"{key}={value!r}" for key, value in arguments.items())
+    return f"{name}({inside})"
+
+
+def compare_arrays(answer, expected, what="your answer", atol=1e-6):
+    """Raise :class:`WrongAnswer` unless ``answer`` has ``expected``'s shape and values.
+
+    The message names the wrong shape, or the first wrong entry and how many
+    entries are wrong.
+
+    >>> compare_arrays([[1, 2]], np.array([[1, 2]]))
+    >>> compare_arrays([[1, 3]], np.array([[1, 2]]))
+    Traceback (most recent call last):
+    ...
+    tconv.check.WrongAnswer: your answer: entry [0, 1] is 3, expected 2 (1 of 2 entries wrong).
+    """
+    expected = np.asarray(expected)
+    if answer is None:
+        raise WrongAnswer(f"{what} is None; expected an array of shape {expected.shape}. "
+                          f"Did you forget to return it?")
+    if hasattr(answer, "toarray"):
+        answer = answer.toarray()
+    try:
+        answer = np.asarray(answer, dtype=float)
+    except (TypeError, ValueError) as error:
+        raise WrongAnswer(f"{what} cannot be read as an array of numbers ({error}).") from None
+    if answer.shape != expected.shape:
+        raise WrongAnswer(f"{what} has shape {answer.shape}, expected {expected.shape}.")
+    wrong = ~np.isclose(answer, expected, atol=atol, rtol=1e-6)
+    if wrong.any():
+        index = tuple(int(i) for i in np.argwhere(wrong)[0])
+        raise WrongAnswer(
+            f"{what}: entry {list(index)} is {answer[index]:g}, expected {expected[index]:g} "
+            f"({int(wrong.sum())} of {wrong.size} entries wrong)."
+        )
+
+
+def compare_values(answer, expected, what):
+    """Raise :class:`WrongAnswer` unless ``answer == expected`` (numbers, tuples, sets).
+
+    >>> compare_values((1, 2), (1, 2), "f(3)")
+    >>> compare_values(3, 4, "f(3)")
+    Traceback (most recent call last):
+    ...
+    tconv.check.WrongAnswer: f(3): you return 3, expected 4.
+    """
+    same = answer == expected
+    if isinstance(same, np.ndarray):
+        same = same.all()
+    if not same:
+        raise WrongAnswer(f"{what}: you return {answer!r}, expected {expected!r}.")
+
+
+def function_cases(fn, reference, cases, name):
+    """Call ``fn`` and ``reference`` on every case (a dict of keyword arguments) and compare.
+
+    >>> function_cases(lambda a: a + 1, lambda a: a + 1, [{"a": 1}, {"a": 2}], "f")
+    Correct: f agrees on all 2 cases.
+    """
+    for case in cases:
+        expected = reference(**case)
+        what = format_call(name, case)
+        try:
+            answer = fn(**case)
+        except Exception as error:  # the student's code failed: say on which case
+            raise WrongAnswer(f"{what} raised {type(error).__name__}: {error}") from error
+        if isinstance(expected, np.ndarray) or hasattr(expected, "toarray"):
+            compare_arrays(answer, expected.toarray() if hasattr(expected, "toarray") else expected,
+                           what)
+        else:
+            compare_values(answer, expected, what)
+    correct(f"{name} agrees on all {len(cases)} cases")
+
+
+# ---------------------------------------------------------------- chapter 1
+
+
+def conv2d_output_size_function(fn):
+    """Check ``fn(i, k, s, p, d)``, the output size of a convolution, on 270 cases.
+
+    >>> conv2d_output_size_function(lambda i, k, s, p, d: (i + 2*p - d*(k - 1) - 1) // s + 1)
+    Correct: conv2d_output_size agrees on all 270 cases.
+    """
+    cases = [
+        dict(i=i, k=k, s=s, p=p, d=d)
+        for i, k, s, p, d in itertools.product(range(5, 11), (1, 2, 3), (1, 2, 3), (0, 1), (1, 2, 3))
+        if d * (k - 1) + 1 <= i + 2 * p
+    ][:270]
+
+    def reference(i, k, s, p, d):
+        return shapes.conv2d_output_size(i, k, stride=s, padding=p, dilation=d)
+
+    function_cases(fn, reference, cases, "conv2d_output_size")
+
+
+def same_padding_function(fn):
+    """Check ``fn(i, k, s)``, TensorFlow's SAME padding ``(before, after)``, on many cases.
+
+    >>> same_padding_function(lambda i, k, s: __import__("tconv").same_padding(i, k, s))
+    Correct: same_padding agrees on all 150 cases.
+    """
+    cases = [dict(i=i, k=k, s=s) for i in range(1, 11) for k in (1, 2, 3, 4, 5) for s in (1, 2, 3)]
+
+    def reference(i, k, s):
+        return shapes.same_padding(i, k, stride=s)
+
+    function_cases(lambda **case: tuple(fn(**case)), reference, cases, "same_padding")
+
+
+def conv2d_answer(answer, x, weight, **options):
+    """Check an output you computed by hand against ``tconv.conv2d(x, weight, **options)``.
+
+    >>> x, w = np.arange(9).reshape(1, 3, 3), np.ones((1, 1, 2, 2))
+    >>> conv2d_answer([[[8, 12], [20, 24]]], x, w)
+    Correct: the output is right.
+    >>> conv2d_answer([[8, 12], [20, 24]], x, w)
+    Correct: the output is right.
+    """
+    expected = conv2d(x, weight, **options)
+    if np.ndim(answer) == 2 and expected.size == np.prod(expected.shape[-2:]):
+        expected = expected.reshape(expected.shape[-2:])  # one channel: a 2-D answer is fine
+    compare_arrays(answer, expected, "your output")
+    correct("the output is right")
+
+
+def input_sizes_answer(answer, output_size, kernel_size, stride, padding=0):
+    """Check the set of all input sizes that give ``output_size`` (a convolution's many-to-one).
+
+    >>> input_sizes_answer({7, 8}, output_size=3, kernel_size=3, stride=2)
+    Correct: input sizes 7, 8 all give 3.
+    """
+    expected = {
+        i for i in range(1, 10 * (output_size + kernel_size) * stride)
+        if kernel_size <= i + 2 * padding
+        and shapes.conv2d_output_size(i, kernel_size, stride, padding) == output_size
+    }
+    answer = set(int(i) for i in answer)
+    missing, extra = sorted(expected - answer), sorted(answer - expected)
+    if missing or extra:
+        parts = []
+        if missing:
+            parts.append(f"missing {missing}")
+        if extra:
+            parts.append(f"{extra} give other sizes")
+        raise WrongAnswer(f"input sizes: {'; '.join(parts)}.")
+    correct(f"input sizes {', '.join(str(i) for i in sorted(expected))} all give {output_size}")
+
+
+def conv2d_function(fn, seed=0):
+    """Check ``fn(x, weight, bias, stride, padding)`` on random multi-channel cases.
+
+    ``x`` is (C_in, H, W), ``weight`` (C_out, C_in, kH, kW), ``bias`` (C_out,),
+    ``stride`` and ``padding`` ints.
+
+    >>> conv2d_function(lambda x, weight, bias, stride, padding:
+    ...     conv2d(x, weight, bias, stride=stride, padding=padding))
+    Correct: your convolution agrees on all 12 cases.
+    """
+    rng = np.random.default_rng(seed)
+    for case in range(12):
+        c_in, c_out = int(rng.integers(1, 4)), int(rng.integers(1, 4))
+        k, stride, padding = int(rng.integers(1, 4)), int(rng.integers(1, 3)), int(rng.integers(0, 2))
+        h, w = int(rng.integers(k, 8)), int(rng.integers(k, 8))
+        x = rng.integers(-3, 4, (c_in, h, w)).astype(float)
+        weight = rng.integers(-2, 3, (c_out, c_in, k, k)).astype(float)
+        bias = rng.integers(-2, 3, c_out).astype(float)
+        what = (f"case {case + 1}: x {x.shape}, weight {weight.shape}, "
+                f"stride={stride}, padding={padding}")
+        try:
+            answer = fn(x, weight, bias, stride, padding)
+        except Exception as error:
+            raise WrongAnswer(f"{what} raised {type(error).__name__}: {error}") from error
+        compare_arrays(answer, conv2d(x, weight, bias, stride=stride, padding=padding), what)
+    correct("your convolution agrees on all 12 cases")
+
+
+# ---------------------------------------------------------------- chapter 2
+
+
+def conv_matrix_shape_answer(answer, weight_shape, input_size, **options):
+    """Check the shape ``(rows, columns)`` of C you worked out.
+
+    >>> conv_matrix_shape_answer((4, 16), (1, 1, 3, 3), (4, 4))
+    Correct: C has shape (4, 16).
+    """
+    expected = conv_matrix(np.ones(weight_shape), input_size, **options).shape
+    compare_values(tuple(int(v) for v in answer), tuple(expected), "the shape of C")
+    correct(f"C has shape {tuple(expected)}")
+
+
+def conv_matrix_nnz_function(fn):
+    """Check ``fn(n, k, p)``: the nonzeros of C for an n x n input, k x k kernel, padding p.
+
+    One channel, stride 1, every kernel weight nonzero.
+
+    >>> conv_matrix_nnz_function(lambda n, k, p:
+    ...     conv_matrix(np.ones((1, 1, k, k)), n, padding=p).nnz)
+    Correct: nonzeros agrees on all 46 cases.
+    """
+    cases = [dict(n=n, k=k, p=p) for n in range(3, 9) for k in (1, 2, 3, 5) for p in (0, 1)
+             if k <= n + 2 * p]
+
+    def reference(n, k, p):
+        return int(conv_matrix(np.ones((1, 1, k, k)), n, padding=p).nnz)
+
+    function_cases(fn, reference, cases, "nonzeros")
+
+
+def conv_matrix_1d_function(fn):
+    """Check ``fn(kernel, n)``: the (n - k + 1) x n matrix of a 1-D convolution, stride 1.
+
+    >>> conv_matrix_1d_function(lambda kernel, n:
+    ...     conv_matrix(np.asarray(kernel, float).reshape(1, 1, 1, -1), (1, n)).toarray())
+    Correct: conv_matrix_1d agrees on all 8 cases.
+    """
+    cases = [dict(kernel=kernel, n=n) for kernel in ([1.0], [1.0, -1.0], [1.0, 2.0, 3.0],
+                                                       [0.5, 0.0, -0.5, 2.0])
+             for n in (4, 6)]
+
+    def reference(kernel, n):
+        weight = np.asarray(kernel, dtype=float).reshape(1, 1, 1, -1)
+        return conv_matrix(weight, (1, n)).toarray()
+
+    function_cases(fn, reference, cases, "conv_matrix_1d")
+
+
+def kernel_from_matrix_function(fn, seed=0):
+    """Check ``fn(C, kernel_size, input_size)``: read the k x k kernel back out of C.
+
+    One channel, stride 1, no padding.
+
+    >>> def read_back(C, kernel_size, input_size):
+    ...     return C.toarray()[0].reshape(input_size, input_size)[:kernel_size, :kernel_size]
+    >>> kernel_from_matrix_function(read_back)
+    Correct: kernel_from_matrix agrees on all 6 cases.
+    """
+    rng = np.random.default_rng(seed)
+    count = 0
+    for k, n in ((1, 3), (2, 3), (2, 5), (3, 4), (3, 6), (4, 4)):
+        kernel = rng.integers(-4, 5, (k, k)).astype(float)
+        C = conv_matrix(kernel.reshape(1, 1, k, k), n)
+        what = f"kernel_from_matrix(C, kernel_size={k}, input_size={n})"
+        try:
+            answer = fn(C, k, n)
+        except Exception as error:
+            raise WrongAnswer(f"{what} raised {type(error).__name__}: {error}") from error
+        compare_arrays(answer, kernel, what)
+        count += 1
+    correct(f"kernel_from_matrix agrees on all {count} cases")
+
+
+def im2col_bytes_function(fn):
+    """Check ``fn(n, c, h, w, k, s, p, itemsize)``: bytes of the im2col matrix of a batch.
+
+    >>> im2col_bytes_function(lambda n, c, h, w, k, s, p, itemsize:
+    ...     im2col(np.zeros((n, c, h, w)), k, s, p).size * itemsize)
+    Correct: im2col_bytes agrees on all 8 cases.
+    """
+    cases = [dict(n=n, c=c, h=h, w=w, k=k, s=s, p=p, itemsize=4)
+             for n, c in ((1, 1), (2, 3)) for h, w in ((5, 5), (6, 7))
+             for k, s, p in ((3, 1, 1), (2, 2, 0))]
+
+    def reference(n, c, h, w, k, s, p, itemsize):
+        out_h, out_w = shapes.conv2d_output_size((h, w), k, stride=s, padding=p)
+        return n * c * k * k * out_h * out_w * itemsize
+
+    function_cases(fn, reference, cases, "im2col_bytes")

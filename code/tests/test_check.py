@@ -1,0 +1,53 @@
+import numpy as np
+import pytest
+
+from tconv import check, conv2d
+
+
+def test_wrong_shape_and_entry_are_named():
+    with pytest.raises(check.WrongAnswer, match=r"has shape \(2,\), expected \(3,\)"):
+        check.compare_arrays([1, 2], np.array([1, 2, 3]))
+    with pytest.raises(check.WrongAnswer, match=r"entry \[1\] is 5, expected 2 \(1 of 3"):
+        check.compare_arrays([1, 5, 3], np.array([1, 2, 3]))
+    with pytest.raises(check.WrongAnswer, match="is None"):
+        check.compare_arrays(None, np.zeros(2))
+
+
+def test_function_check_names_the_failing_case():
+    with pytest.raises(check.WrongAnswer, match=r"conv2d_output_size\(i=5, k=1, s=1, p=0, d=1\)"):
+        check.conv2d_output_size_function(lambda i, k, s, p, d: i - k)  # forgot the +1
+    with pytest.raises(check.WrongAnswer, match="raised ZeroDivisionError"):
+        check.same_padding_function(lambda i, k, s: 1 / 0)
+
+
+def test_symmetric_same_padding_is_caught():
+    with pytest.raises(check.WrongAnswer, match="same_padding"):
+        check.same_padding_function(lambda i, k, s: (1, 1))
+
+
+def test_flipped_kernel_is_caught():
+    def true_convolution(x, weight, bias, stride, padding):
+        return conv2d(x, weight[:, :, ::-1, ::-1], bias, stride=stride, padding=padding)
+    with pytest.raises(check.WrongAnswer, match="case"):
+        check.conv2d_function(true_convolution)
+
+
+def test_input_sizes():
+    check.input_sizes_answer([12, 13, 14], output_size=4, kernel_size=3, stride=3)
+    with pytest.raises(check.WrongAnswer, match=r"missing \[8\]"):
+        check.input_sizes_answer([7], output_size=3, kernel_size=3, stride=2)
+    with pytest.raises(check.WrongAnswer, match=r"\[9\] give other sizes"):
+        check.input_sizes_answer([7, 8, 9], output_size=3, kernel_size=3, stride=2)
+
+
+def test_chapter2_checks_reject_wrong_answers():
+    with pytest.raises(check.WrongAnswer, match="the shape of C"):
+        check.conv_matrix_shape_answer((16, 4), (1, 1, 3, 3), 4)
+    with pytest.raises(check.WrongAnswer, match="nonzeros"):
+        check.conv_matrix_nnz_function(lambda n, k, p: (n - k + 1) ** 2 * k * k)  # ignores p
+    with pytest.raises(check.WrongAnswer, match="conv_matrix_1d"):
+        check.conv_matrix_1d_function(lambda kernel, n: np.zeros((n - len(kernel) + 1, n)))
+    with pytest.raises(check.WrongAnswer, match="kernel_from_matrix"):
+        check.kernel_from_matrix_function(lambda C, k, n: np.zeros((k, k)))
+    with pytest.raises(check.WrongAnswer, match="im2col_bytes"):
+        check.im2col_bytes_function(lambda n, c, h, w, k, s, p, itemsize: n * c * h * w * itemsize)
