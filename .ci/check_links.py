@@ -35,7 +35,8 @@ def parse(path, cache={}):
 
 def main(site):
     site = pathlib.Path(site).resolve()
-    pages = sorted(site.rglob("*.html"))
+    # Pages only: _static/ holds the theme's Jinja templates, whose links are not links yet.
+    pages = sorted(p for p in site.rglob("*.html") if p.relative_to(site).parts[0] != "_static")
     broken, checked = [], 0
     for page_path in pages:
         for tag, link in parse(page_path).links:

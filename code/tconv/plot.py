@@ -63,6 +63,16 @@ def color_limits(array, cmap):
     return low, high
 
 
+def text_color(value, cmap, vmin, vmax):
+    """Black or white, whichever reads better on the cell color of ``value``.
+
+    >>> text_color(0.0, "cividis", 0.0, 1.0), text_color(1.0, "cividis", 0.0, 1.0)
+    ('white', 'black')
+    """
+    red, green, blue, _ = matplotlib.colormaps[cmap]((value - vmin) / (vmax - vmin))
+    return "black" if 0.299 * red + 0.587 * green + 0.114 * blue > 0.5 else "white"
+
+
 def draw_array(ax, array, title, cmap=MAGNITUDE, annotate=True, mask=None, fmt="{:g}"):
     """Draw a small 2-D array as a grid of colored cells with its values written in.
 
@@ -90,12 +100,9 @@ def draw_array(ax, array, title, cmap=MAGNITUDE, annotate=True, mask=None, fmt="
                 (j - 0.5, i - 0.5), 1, 1, fill=False, hatch="///", edgecolor="0.6", linewidth=0,
             ))
     if annotate:
-        cmap_object = matplotlib.colormaps[cmap]
         for (i, j), value in np.ndenumerate(array):
-            shade = cmap_object((value - vmin) / (vmax - vmin))
-            light = 0.299 * shade[0] + 0.587 * shade[1] + 0.114 * shade[2] > 0.5
             ax.text(j, i, fmt.format(value), ha="center", va="center", fontsize=9,
-                    color="black" if light else "white")
+                    color=text_color(value, cmap, vmin, vmax))
 
 
 def show_arrays(arrays, titles, title=None, cmap=MAGNITUDE, masks=None, size=2.6, fmt="{:g}"):
@@ -169,7 +176,8 @@ def show_matrix(matrix, title, xlabel="column: input pixel", ylabel="row: output
     if annotate:
         for (i, j), value in np.ndenumerate(dense):
             if value != 0:
-                ax.text(j, i, f"{value:g}", ha="center", va="center", fontsize=8)
+                ax.text(j, i, f"{value:g}", ha="center", va="center", fontsize=8,
+                        color=text_color(value, SIGNED, vmin, vmax))
     fig.colorbar(shown, ax=ax, shrink=0.8, label="weight")
     return fig
 
