@@ -97,6 +97,8 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     -------
     array, shape (N, C_out, H_out, W_out), or (C_out, H_out, W_out) for unbatched x
 
+    Examples
+    --------
     >>> x = np.arange(16.0).reshape(1, 4, 4)
     >>> w = np.ones((1, 1, 3, 3))
     >>> conv2d(x, w)

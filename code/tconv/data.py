@@ -89,6 +89,8 @@ def load_image(name="camera", gray=True, size=None):
     -------
     array, shape (H, W) if gray else (H, W, 3), dtype float64
 
+    Examples
+    --------
     >>> load_image("camera").shape
     (512, 512)
     >>> load_image("camera", size=64).shape

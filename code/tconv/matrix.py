@@ -32,6 +32,8 @@ def conv_matrix(weight, input_size, stride=1, padding=0, dilation=1, groups=1):
     scipy.sparse.csr_array, shape (C_out * H_out * W_out, C_in * H * W)
         Zero padding has no column: a weight that falls on padding is dropped.
 
+    Examples
+    --------
     >>> C = conv_matrix(np.ones((1, 1, 3, 3)), 4)
     >>> C.shape, C.nnz
     ((4, 16), 36)
@@ -90,6 +92,8 @@ def im2col(x, kernel_size, stride=1, padding=0, dilation=1):
         ``L = H_out * W_out`` patches; rows are ordered channel, kernel row,
         kernel column, like ``weight.reshape(C_out, -1)``.
 
+    Examples
+    --------
     >>> im2col(np.arange(9).reshape(1, 3, 3), 2)
     array([[0, 1, 3, 4],
            [1, 2, 4, 5],

@@ -110,6 +110,8 @@ def same_padding(input_size, kernel_size, stride=1, dilation=1):
         ``(before, after)`` if every argument is an int, otherwise
         ``((top, bottom), (left, right))``.
 
+    Examples
+    --------
     >>> same_padding(5, 3)
     (1, 1)
     >>> same_padding(4, 2, stride=2)
@@ -174,6 +176,8 @@ def conv2d_output_size(input_size, kernel_size, stride=1, padding=0, dilation=1)
     ValueError
         If the dilated kernel is larger than the padded input.
 
+    Examples
+    --------
     >>> conv2d_output_size(5, 3, stride=2, padding=1)
     3
     >>> conv2d_output_size((7, 8), 3, stride=2)

@@ -3,7 +3,7 @@ import pytest
 import torch
 from hypothesis import given
 
-from tconv import conv2d
+from tconv import conv2d, same_padding
 from strategies import arrays_for, conv_configs
 
 
@@ -85,3 +85,17 @@ def test_conv2d_errors_name_the_problem(x_shape, w_shape, options, error, words)
 def test_conv2d_rejects_non_numbers():
     with pytest.raises(TypeError, match="x must hold numbers"):
         conv2d(np.array([[["a"]]]), np.ones((1, 1, 1, 1)))
+
+
+@given(conv_configs())
+def test_conv2d_same_padding_any_stride(config):
+    # TensorFlow's SAME: output ceil(i / s); equal to padding by same_padding's split first.
+    x, weight, bias = arrays_for(config)
+    options = {key: config[key] for key in ("stride", "dilation", "groups")}
+    y = conv2d(x, weight, bias, padding="same", **options)
+    (top, bottom), (left, right) = same_padding(config["input_size"], config["kernel_size"],
+                                                config["stride"], config["dilation"])
+    padded = np.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)))
+    np.testing.assert_allclose(y, torch_conv2d(padded, weight, bias, **options), atol=1e-10)
+    strides = config["stride"] if isinstance(config["stride"], tuple) else (config["stride"],) * 2
+    assert y.shape[2:] == tuple(-(-i // s) for i, s in zip(config["input_size"], strides))
