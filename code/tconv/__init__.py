@@ -4,15 +4,23 @@ Small NumPy modules, one topic each, checked against PyTorch:
 
 - :mod:`tconv.shapes`: output sizes, TensorFlow's SAME padding, argument checks.
 - :mod:`tconv.conv`: :func:`conv2d`, the convolution of deep-learning frameworks.
-- :mod:`tconv.matrix`: :func:`conv_matrix` (the matrix C) and :func:`im2col`.
+- :mod:`tconv.matrix`: :func:`conv_matrix` (the matrix C), :func:`conv_transpose_matrix`
+  (its transpose) and :func:`im2col`.
+- :mod:`tconv.transpose`: :func:`conv_transpose2d`, multiplication by Cᵀ, three ways.
 - :mod:`tconv.plot`: the figures of the chapters.
 - :mod:`tconv.data`: the course's data files, checksummed.
 - :mod:`tconv.check`: automatic checks for the exercises.
 """
 
 from .conv import conv2d
-from .matrix import conv_matrix, im2col
-from .shapes import conv2d_output_size, same_padding
+from .matrix import conv_matrix, conv_transpose_matrix, im2col
+from .shapes import (conv2d_output_size, conv_transpose2d_output_size, output_padding_for_size,
+                     same_padding)
+from .transpose import conv_transpose2d
 
-__all__ = ["conv2d", "conv2d_output_size", "conv_matrix", "im2col", "same_padding"]
+__all__ = [
+    "conv2d", "conv2d_output_size", "conv_matrix", "conv_transpose2d",
+    "conv_transpose2d_output_size", "conv_transpose_matrix", "im2col",
+    "output_padding_for_size", "same_padding",
+]
 __version__ = "0.1.0"

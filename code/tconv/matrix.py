@@ -116,3 +116,48 @@ def im2col(x, kernel_size, stride=1, padding=0, dilation=1):
     n, c, out_h, out_w, kh, kw = patches.shape
     columns = patches.transpose(0, 1, 4, 5, 2, 3).reshape(n, c * kh * kw, out_h * out_w)
     return columns if batched else columns[0]
+
+
+def conv_transpose_matrix(weight, input_size, stride=1, padding=0, output_padding=0, dilation=1,
+                          groups=1):
+    """The matrix of a transposed convolution: Cᵀ, as a ``scipy.sparse.csr_array``.
+
+    ``weight`` has the transposed convolution's layout ``(C_in, C_out / groups, kH, kW)``,
+    which is also the layout of the *convolution* from its output back to its input.
+    C is that convolution's :func:`conv_matrix` for the output size; this returns its
+    transpose, keeping the columns of the ``input_size`` pixels (with
+    ``output_padding >= stride``, the convolution has extra output rows that no input
+    pixel feeds).
+
+    Parameters
+    ----------
+    weight : array, shape (C_in, C_out / groups, kH, kW)
+    input_size : int or pair of int
+        ``(H, W)`` of the transposed convolution's input.
+    stride, padding, output_padding, dilation, groups
+        As in :func:`tconv.conv_transpose2d`.
+
+    Returns
+    -------
+    scipy.sparse.csr_array, shape (C_out * H_out * W_out, C_in * H * W)
+
+    Examples
+    --------
+    >>> C = conv_matrix(np.ones((1, 1, 3, 3)), 4)
+    >>> T = conv_transpose_matrix(np.ones((1, 1, 3, 3)), 2)
+    >>> T.shape, bool((T != C.T).nnz == 0)
+    ((16, 4), True)
+    """
+    fn = "conv_transpose_matrix"
+    weight = as_array(weight, "weight", fn, (4,))
+    height, width = shapes.positive_pair(input_size, "input_size", fn)
+    out_size = shapes.conv_transpose2d_output_size((height, width), weight.shape[2:], stride, padding,
+                                            output_padding, dilation)
+    C = conv_matrix(weight, out_size, stride=stride, padding=padding, dilation=dilation,
+                    groups=groups)
+    in_channels = weight.shape[0]
+    conv_h, conv_w = shapes.conv2d_output_size(out_size, weight.shape[2:], stride, padding,
+                                               dilation)
+    rows = (np.arange(in_channels)[:, None, None] * conv_h * conv_w
+            + np.arange(height)[None, :, None] * conv_w + np.arange(width)[None, None, :])
+    return C[rows.reshape(-1)].T.tocsr()

@@ -236,3 +236,148 @@ def channels_per_group(channels, groups, name, fn):
             f"{channels} is not a multiple of {groups}."
         )
     return channels // groups
+
+
+def conv_transpose2d_output_size(input_size, kernel_size, stride=1, padding=0, output_padding=0,
+                                 dilation=1):
+    """Spatial size of a transposed convolution's output.
+
+    ``o = (i - 1) s - 2p + d(k - 1) + output_padding + 1``, per dimension. With
+    ``output_padding = 0`` this is the smallest input size that the convolution with
+    the same settings maps to ``i``; ``output_padding`` picks a larger one.
+
+    Parameters
+    ----------
+    input_size, kernel_size, stride, padding, output_padding, dilation : int or pair of int
+
+    Returns
+    -------
+    int or tuple of int
+        An int if every argument is an int, else a pair.
+
+    Examples
+    --------
+    >>> conv_transpose2d_output_size(2, 3)
+    4
+    >>> conv_transpose2d_output_size(3, 3, stride=2, padding=1)
+    5
+    >>> conv_transpose2d_output_size(3, 3, stride=2, padding=1, output_padding=1)
+    6
+    """
+    fn = "conv_transpose2d_output_size"
+    arguments = (input_size, kernel_size, stride, padding, output_padding, dilation)
+    scalar = all(is_int(v) for v in arguments)
+    sizes = positive_pair(input_size, "input_size", fn)
+    kernel = positive_pair(kernel_size, "kernel_size", fn)
+    strides = positive_pair(stride, "stride", fn)
+    pads = nonnegative_pair(padding, "padding", fn)
+    dilations = positive_pair(dilation, "dilation", fn)
+    extra = check_output_padding(output_padding, strides, dilations, sizes, kernel, pads, fn)
+    out = transpose_output_size_checked(sizes, kernel, strides, pads, extra, dilations, fn)
+    return out[0] if scalar else out
+
+
+def transpose_output_size_checked(sizes, kernel, strides, pads, output_padding, dilations, fn):
+    """Output size of a transposed convolution from checked pairs; an error if not positive.
+
+    >>> transpose_output_size_checked((3, 3), (3, 3), (2, 2), (1, 1), (0, 0), (1, 1), "f")
+    (5, 5)
+    """
+    out = []
+    for axis, i, k, s, p, op, d in zip(("height", "width"), sizes, kernel, strides, pads,
+                                       output_padding, dilations):
+        size = (i - 1) * s - 2 * p + d * (k - 1) + op + 1
+        if size < 1:
+            raise ValueError(
+                f"{fn}: padding={p} crops more than the full output's {axis} "
+                f"{(i - 1) * s + d * (k - 1) + 1 + op} (input {i}, kernel {k}, stride {s}, "
+                f"dilation {d}); the padding must be at most "
+                f"{((i - 1) * s + d * (k - 1) + op) // 2}."
+            )
+        out.append(size)
+    return tuple(out)
+
+
+def check_output_padding(output_padding, strides, dilations, sizes, kernel, pads, fn):
+    """``output_padding`` as a pair, each smaller than the stride or than the dilation.
+
+    >>> check_output_padding(1, (2, 2), (1, 1), (5, 5), (3, 3), (1, 1), "conv_transpose2d")
+    (1, 1)
+    """
+    extra = nonnegative_pair(output_padding, "output_padding", fn)
+    for axis, unit, i, k, p, op, s, d in zip(("height", "width"), ("row", "column"), sizes,
+                                             kernel, pads, extra, strides, dilations):
+        if op >= s and op >= d:
+            reachable = reachable_sizes(i, k, s, p, d)
+            raise ValueError(
+                f"{fn}: output_padding={output_padding!r} must be smaller than "
+                f"stride={strides} or dilation={dilations} in each dimension; with stride "
+                f"{s} the reachable output {axis}s for a {i}-{unit} input are "
+                f"{describe(reachable)}."
+            )
+    return extra
+
+
+def reachable_sizes(input_size, kernel_size, stride, padding, dilation):
+    """Output sizes a transposed convolution can produce along one axis: one per
+    ``output_padding`` from 0 to ``max(stride, dilation) - 1``.
+
+    They are exactly the input sizes that the convolution maps to ``input_size``
+    (for ``dilation = 1``).
+
+    >>> reachable_sizes(5, 3, 2, 1, 1)
+    [9, 10]
+    """
+    smallest = (input_size - 1) * stride - 2 * padding + dilation * (kernel_size - 1) + 1
+    return [smallest + op for op in range(max(stride, dilation)) if smallest + op >= 1]
+
+
+def describe(values):
+    """``"9"``, ``"9 and 10"`` or ``"9, 10 and 11"``.
+
+    >>> describe([9, 10, 11])
+    '9, 10 and 11'
+    """
+    values = [str(v) for v in values]
+    return values[0] if len(values) == 1 else ", ".join(values[:-1]) + " and " + values[-1]
+
+
+def output_padding_for_size(input_size, output_size, kernel_size, stride=1, padding=0,
+                            dilation=1, fn="output_padding_for_size"):
+    """The ``output_padding`` that makes a transposed convolution produce ``output_size``.
+
+    Like PyTorch's ``ConvTranspose2d.forward(x, output_size=...)`` and TensorFlow's
+    ``output_shape``: with stride ``s`` there are ``s`` possible sizes; pick one.
+
+    Raises
+    ------
+    ValueError
+        If ``output_size`` is not reachable; the message lists the sizes that are.
+
+    Examples
+    --------
+    >>> output_padding_for_size(5, 10, 3, stride=2, padding=1)
+    1
+    >>> output_padding_for_size((5, 5), (9, 10), 3, stride=2, padding=1)
+    (0, 1)
+    """
+    scalar = all(is_int(v) for v in (input_size, output_size, kernel_size, stride, padding,
+                                      dilation))
+    sizes = positive_pair(input_size, "input_size", fn)
+    wanted = positive_pair(output_size, "output_size", fn)
+    kernel = positive_pair(kernel_size, "kernel_size", fn)
+    strides = positive_pair(stride, "stride", fn)
+    pads = nonnegative_pair(padding, "padding", fn)
+    dilations = positive_pair(dilation, "dilation", fn)
+    result = []
+    for axis, i, o, k, s, p, d in zip(("height", "width"), sizes, wanted, kernel, strides, pads,
+                                      dilations):
+        reachable = reachable_sizes(i, k, s, p, d)
+        if o not in reachable:
+            raise ValueError(
+                f"{fn}: output_size={output_size!r} cannot be reached: with stride {s}, "
+                f"kernel {k}, padding {p} and dilation {d} the reachable output {axis}s "
+                f"for an input {axis} of {i} are {describe(reachable)}."
+            )
+        result.append(o - reachable[0])
+    return result[0] if scalar else tuple(result)
