@@ -306,3 +306,28 @@ def im2col_bytes_function(fn):
         return n * c * k * k * out_h * out_w * itemsize
 
     function_cases(fn, reference, cases, "im2col_bytes")
+
+
+# >>> chapter3
+# (chapter section, empty so far)
+# <<< chapter3
+
+
+# >>> chapter4
+# (chapter section, empty so far)
+# <<< chapter4
+
+
+# >>> chapter5
+# (chapter section, empty so far)
+# <<< chapter5
+
+
+# >>> chapter6
+# (chapter section, empty so far)
+# <<< chapter6
+
+
+# >>> chapter7
+# (chapter section, empty so far)
+# <<< chapter7

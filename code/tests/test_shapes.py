@@ -80,3 +80,8 @@ def test_errors_name_parameter_and_value(call, error, words):
 
 def test_pair():
     assert pair(3, "s", "f") == (3, 3) and as_pair((1, 2)) == (1, 2)
+
+
+# >>> chapter5
+# (chapter section, empty so far)
+# <<< chapter5
