@@ -331,3 +331,86 @@ def im2col_bytes_function(fn):
 # >>> chapter7
 # (chapter section, empty so far)
 # <<< chapter7
+
+
+# >>> chapter11
+def conv_transpose_flops_function(fn):
+    """Check ``fn(n, c_in, c_out, h, w, k)``: floating-point operations of a transposed convolution.
+
+    Count a multiply and an add as two operations; groups = 1; every input pixel meets
+    every kernel weight once (the scatter view), so padding and stride do not matter.
+
+    Examples
+    --------
+    >>> conv_transpose_flops_function(
+    ...     lambda n, c_in, c_out, h, w, k: 2 * n * c_in * c_out * h * w * k * k)
+    Correct: conv_transpose_flops agrees on all 8 cases.
+    """
+    cases = [dict(n=n, c_in=c_in, c_out=c_out, h=h, w=w, k=k)
+             for n, c_in, c_out in ((1, 1, 1), (8, 64, 32)) for h, w in ((4, 4), (5, 7))
+             for k in (3, 4)]
+
+    def reference(n, c_in, c_out, h, w, k):
+        return 2 * n * c_in * c_out * h * w * k * k
+
+    function_cases(fn, reference, cases, "conv_transpose_flops")
+
+
+def zero_fraction_function(fn):
+    """Check ``fn(i, s)``: the fraction of zeros in an i × i input after inserting s - 1 zeros
+    between neighbouring pixels (no padding).
+
+    Examples
+    --------
+    >>> zero_fraction_function(lambda i, s: 1 - i * i / ((i - 1) * s + 1) ** 2)
+    Correct: zero_fraction agrees on all 12 cases.
+    """
+    cases = [dict(i=i, s=s) for i in (1, 2, 5, 32) for s in (1, 2, 3)]
+
+    def reference(i, s):
+        side = (i - 1) * s + 1
+        return 1 - (i * i) / (side * side)
+
+    def rounded(i, s):
+        return round(float(fn(i=i, s=s)), 9)
+
+    function_cases(rounded, lambda i, s: round(reference(i, s), 9), cases, "zero_fraction")
+
+
+def zero_insertion_flops_function(fn):
+    """Check ``fn(n, c_in, c_out, h, w, k, s, p)``: operations of the zero-insertion method,
+    a stride-1 convolution over the zero-inserted, padded input (2 per multiply-add).
+
+    Examples
+    --------
+    >>> def ops(n, c_in, c_out, h, w, k, s, p):
+    ...     out_h, out_w = (h - 1) * s - 2 * p + k, (w - 1) * s - 2 * p + k
+    ...     return 2 * n * c_in * c_out * out_h * out_w * k * k
+    >>> zero_insertion_flops_function(ops)
+    Correct: zero_insertion_flops agrees on all 8 cases.
+    """
+    cases = [dict(n=n, c_in=c_in, c_out=c_out, h=h, w=w, k=k, s=s, p=p)
+             for n, c_in, c_out in ((1, 1, 1), (8, 64, 32)) for h, w in ((4, 4), (5, 7))
+             for k, s, p in ((3, 2, 1), (4, 2, 1))]
+
+    def reference(n, c_in, c_out, h, w, k, s, p):
+        out_h, out_w = shapes.conv_transpose2d_output_size((h, w), k, stride=s, padding=p)
+        return 2 * n * c_in * c_out * out_h * out_w * k * k
+
+    function_cases(fn, reference, cases, "zero_insertion_flops")
+
+
+def conv_transpose_matrix_nnz_answer(answer, weight_shape, input_size, **options):
+    """Check the number of nonzeros you worked out for the matrix Cᵀ of a transposed convolution.
+
+    Examples
+    --------
+    >>> conv_transpose_matrix_nnz_answer(36, (1, 1, 4, 4), (2, 2), stride=2, padding=1)
+    Correct: Cᵀ has 36 nonzeros.
+    """
+    from .matrix import conv_transpose_matrix
+
+    expected = conv_transpose_matrix(np.ones(weight_shape), input_size, **options).nnz
+    compare_values(int(answer), int(expected), "the nonzeros of Cᵀ")
+    correct(f"Cᵀ has {expected} nonzeros")
+# <<< chapter11

@@ -182,14 +182,18 @@ def show_matrix(matrix, title, xlabel="column: input pixel", ylabel="row: output
     return fig
 
 
-def plot_lines(x, ys, labels, title, xlabel, ylabel, logx=False, logy=False):
+def plot_lines(x, ys, labels, title, xlabel, ylabel, logx=False, logy=False,
+               legend_outside=False):
     """Several curves against one x axis, with markers, a legend and a grid.
+
+    Missing values (NaN) leave a gap. ``legend_outside`` puts the legend to the
+    right of the axes, where it cannot hide a curve.
 
     >>> fig = plot_lines([1, 2], [[1, 2], [2, 4]], ["a", "b"], "t", "x", "y")
     >>> fig.axes[0].get_ylabel()
     'y'
     """
-    fig, axes = figure(width=6.0, height=3.8)
+    fig, axes = figure(width=7.5 if legend_outside else 6.0, height=3.8)
     ax = axes[0, 0]
     markers = ["o", "s", "^", "D", "v"]
     for i, (y, label) in enumerate(zip(ys, labels)):
@@ -200,7 +204,10 @@ def plot_lines(x, ys, labels, title, xlabel, ylabel, logx=False, logy=False):
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend()
+    if legend_outside:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    else:
+        ax.legend()
     return fig
 
 

@@ -76,3 +76,16 @@ def test_chapter2_checks_reject_wrong_answers():
 # >>> chapter7
 # (chapter section, empty so far)
 # <<< chapter7
+
+
+# >>> chapter11
+def test_chapter11_checks_reject_wrong_answers():
+    with pytest.raises(check.WrongAnswer, match="conv_transpose_flops"):
+        check.conv_transpose_flops_function(lambda n, c_in, c_out, h, w, k: n * c_in * c_out * h * w * k * k)
+    with pytest.raises(check.WrongAnswer, match="zero_fraction"):
+        check.zero_fraction_function(lambda i, s: 1 - 1 / s)
+    with pytest.raises(check.WrongAnswer, match="zero_insertion_flops"):
+        check.zero_insertion_flops_function(lambda n, c_in, c_out, h, w, k, s, p: 0)
+    with pytest.raises(check.WrongAnswer, match="the nonzeros of Cᵀ"):
+        check.conv_transpose_matrix_nnz_answer(64, (1, 1, 4, 4), (2, 2), stride=2, padding=1)
+# <<< chapter11
