@@ -39,8 +39,9 @@ test-site: $(STAMP)
 	$(BIN)/jupyter-book build . -W --keep-going --all
 	$(BIN)/python .ci/check_links.py $(SITE)
 
+# (As root, as in many containers, JupyterLab refuses to start without --allow-root.)
 lab: $(STAMP)
-	$(BIN)/jupyter lab chapters
+	$(BIN)/jupyter lab chapters $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 bench: $(STAMP)
 	$(BIN)/python .ci/bench.py
