@@ -414,3 +414,86 @@ def conv_transpose_matrix_nnz_answer(answer, weight_shape, input_size, **options
     compare_values(int(answer), int(expected), "the nonzeros of Cᵀ")
     correct(f"Cᵀ has {expected} nonzeros")
 # <<< chapter11
+
+
+# >>> chapter3-lead
+def transpose_matrix_shape_answer(answer, weight_shape, input_size, **options):
+    """Check the shape ``(rows, columns)`` of Cᵀ for a convolution layer.
+
+    ``weight_shape`` and ``options`` describe the *convolution* (PyTorch's Conv2d layout);
+    Cᵀ maps its output back to the size of its input.
+
+    Examples
+    --------
+    >>> transpose_matrix_shape_answer((16, 4), (1, 1, 3, 3), (4, 4))
+    Correct: Cᵀ has shape (16, 4).
+    """
+    expected = conv_matrix(np.ones(weight_shape), input_size, **options).T.shape
+    compare_values(tuple(int(v) for v in answer), tuple(expected), "the shape of Cᵀ")
+    correct(f"Cᵀ has shape {tuple(expected)}")
+
+
+def conv_transpose_by_matrix_function(fn):
+    """Check ``fn(y, kernel)``: one-channel transposed convolution (stride 1, no padding)
+    computed as ``C.T @ y``, returned as an image of the convolution's input size.
+
+    Examples
+    --------
+    >>> def by_matrix(y, kernel):
+    ...     k = kernel.shape[0]
+    ...     n = y.shape[0] + k - 1
+    ...     C = conv_matrix(kernel.reshape(1, 1, k, k), n)
+    ...     return (C.T @ y.reshape(-1)).reshape(n, n)
+    >>> conv_transpose_by_matrix_function(by_matrix)
+    Correct: conv_transpose_by_matrix agrees on all 6 cases.
+    """
+    from .transpose import conv_transpose2d
+
+    rng = np.random.default_rng(3)
+    count = 0
+    for side, k in ((1, 1), (2, 2), (2, 3), (3, 2), (4, 3), (5, 1)):
+        y = rng.integers(-3, 4, (side, side)).astype(float)
+        kernel = rng.integers(-2, 3, (k, k)).astype(float)
+        expected = conv_transpose2d(y[None], kernel[None, None])[0]
+        what = f"conv_transpose_by_matrix(y of shape {y.shape}, kernel of shape {kernel.shape})"
+        try:
+            answer = fn(y, kernel)
+        except Exception as error:
+            raise WrongAnswer(f"{what} raised {type(error).__name__}: {error}") from error
+        compare_arrays(answer, expected, what)
+        count += 1
+    correct(f"conv_transpose_by_matrix agrees on all {count} cases")
+
+
+def input_gradient_answer(answer, x_shape, weight, g, stride=1, padding=0):
+    """Check the gradient of ``L = sum(conv2d(x, weight, stride, padding) * g)`` with respect
+    to ``x`` (of shape ``x_shape``), computed without autograd.
+
+    Examples
+    --------
+    >>> from tconv.transpose import conv_transpose2d
+    >>> w, g = np.ones((1, 1, 2, 2)), np.ones((1, 2, 2))
+    >>> input_gradient_answer(conv_transpose2d(g, w), (1, 3, 3), w, g)
+    Correct: the gradient is right.
+    """
+    from .transpose import conv_transpose2d
+
+    expected = conv_transpose2d(np.asarray(g, dtype=float), weight, stride=stride,
+                                padding=padding, output_size=tuple(x_shape[-2:]))
+    compare_arrays(answer, expected, "your gradient")
+    correct("the gradient is right")
+
+
+def gradient_output_padding_answer(answer, input_size, kernel_size, stride, padding=0):
+    """Check the ``output_padding`` that gives a convolution's input gradient the input's size.
+
+    Examples
+    --------
+    >>> gradient_output_padding_answer(1, 6, 3, stride=2, padding=1)
+    Correct: output_padding=1 gives back 6 pixels.
+    """
+    out = shapes.conv2d_output_size(input_size, kernel_size, stride, padding)
+    expected = shapes.output_padding_for_size(out, input_size, kernel_size, stride, padding)
+    compare_values(int(answer), expected, "output_padding")
+    correct(f"output_padding={expected} gives back {input_size} pixels")
+# <<< chapter3-lead

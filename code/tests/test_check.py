@@ -89,3 +89,17 @@ def test_chapter11_checks_reject_wrong_answers():
     with pytest.raises(check.WrongAnswer, match="the nonzeros of Cᵀ"):
         check.conv_transpose_matrix_nnz_answer(64, (1, 1, 4, 4), (2, 2), stride=2, padding=1)
 # <<< chapter11
+
+
+# >>> chapter3-lead
+def test_chapter3_checks_reject_wrong_answers():
+    with pytest.raises(check.WrongAnswer, match="the shape of Cᵀ"):
+        check.transpose_matrix_shape_answer((4, 16), (1, 1, 3, 3), (4, 4))
+    with pytest.raises(check.WrongAnswer, match=r"conv_transpose_by_matrix\(y of shape"):
+        check.conv_transpose_by_matrix_function(lambda y, kernel: np.zeros((2, 2)))
+    with pytest.raises(check.WrongAnswer, match="your gradient"):
+        check.input_gradient_answer(np.zeros((1, 3, 3)), (1, 3, 3), np.ones((1, 1, 2, 2)),
+                                    np.ones((1, 2, 2)))
+    with pytest.raises(check.WrongAnswer, match="output_padding"):
+        check.gradient_output_padding_answer(0, 6, 3, stride=2, padding=1)
+# <<< chapter3-lead
