@@ -497,3 +497,100 @@ def gradient_output_padding_answer(answer, input_size, kernel_size, stride, padd
     compare_values(int(answer), expected, "output_padding")
     correct(f"output_padding={expected} gives back {input_size} pixels")
 # <<< chapter3-lead
+
+
+# >>> chapter4-lead
+def conv_transpose_loops_function(fn):
+    """Check ``fn(x, w, stride, padding)``: a one-channel transposed convolution of a 2-D
+    array ``x`` with a square kernel ``w``, returned as a 2-D array.
+
+    Examples
+    --------
+    >>> from tconv.transpose import conv_transpose2d
+    >>> conv_transpose_loops_function(lambda x, w, stride, padding:
+    ...     conv_transpose2d(x[None], w[None, None], stride=stride, padding=padding)[0])
+    Correct: conv_transpose_loops agrees on all 8 cases.
+    """
+    from .transpose import conv_transpose2d
+
+    rng = np.random.default_rng(4)
+    cases = [((2, 2), 3, 2, 1), ((3, 3), 3, 1, 0), ((2, 3), 2, 2, 0), ((3, 2), 4, 2, 1),
+             ((1, 1), 3, 3, 1), ((4, 4), 3, 2, 0), ((2, 2), 5, 3, 2), ((3, 3), 1, 2, 0)]
+    for shape, k, stride, padding in cases:
+        x = rng.integers(-3, 4, shape).astype(float)
+        w = rng.integers(-2, 3, (k, k)).astype(float)
+        expected = conv_transpose2d(x[None], w[None, None], stride=stride, padding=padding)[0]
+        what = f"case x {shape}, kernel {k}×{k}, stride={stride}, padding={padding}"
+        try:
+            answer = fn(x, w, stride, padding)
+        except Exception as error:
+            raise WrongAnswer(f"{what} raised {type(error).__name__}: {error}") from error
+        compare_arrays(answer, expected, what)
+    correct(f"conv_transpose_loops agrees on all {len(cases)} cases")
+
+
+def zero_inserted_size_function(fn):
+    """Check ``fn(i, k, s, p)``: the side of the array that zero insertion convolves (the
+    input with ``s - 1`` zeros between pixels, then ``k - 1 - p`` zeros on each side).
+
+    Examples
+    --------
+    >>> zero_inserted_size_function(lambda i, k, s, p: (i - 1) * s + 1 + 2 * (k - 1 - p))
+    Correct: zero_inserted_size agrees on all 36 cases.
+    """
+    cases = [dict(i=i, k=k, s=s, p=p) for i in (1, 2, 5) for k in (2, 3, 4) for s in (1, 2)
+             for p in (0, 1)]
+
+    def reference(i, k, s, p):
+        return (i - 1) * s + 1 + 2 * (k - 1 - p)
+
+    function_cases(fn, reference, cases, "zero_inserted_size")
+
+
+def conv_weight_of_transpose_function(fn):
+    """Check ``fn(weight, groups)``: the convolution weight that zero insertion uses.
+
+    ``weight`` is a transposed convolution's (C_in, C_out / groups, kH, kW); the result is
+    (C_out, C_in / groups, kH, kW), channel axes swapped within each group, rotated by 180°.
+
+    Examples
+    --------
+    >>> from tconv.transpose import conv_weight_of_transpose
+    >>> conv_weight_of_transpose_function(conv_weight_of_transpose)
+    Correct: conv_weight_of_transpose agrees on all 4 cases.
+    """
+    from .transpose import conv_weight_of_transpose
+
+    count = 0
+    for shape, groups in (((1, 1, 2, 2), 1), ((2, 3, 3, 3), 1), ((4, 1, 2, 3), 2),
+                          ((6, 2, 3, 3), 3)):
+        weight = np.arange(float(np.prod(shape))).reshape(shape)
+        what = f"conv_weight_of_transpose(weight of shape {shape}, groups={groups})"
+        try:
+            answer = fn(weight, groups)
+        except Exception as error:
+            raise WrongAnswer(f"{what} raised {type(error).__name__}: {error}") from error
+        compare_arrays(answer, conv_weight_of_transpose(weight, groups), what)
+        count += 1
+    correct(f"conv_weight_of_transpose agrees on all {count} cases")
+
+
+def scatter_multiply_adds_function(fn):
+    """Check ``fn(n, c_in, c_out, h, w, k, groups)``: multiply-adds of the scatter method
+    (every input pixel times every kernel weight of its group, once).
+
+    Examples
+    --------
+    >>> scatter_multiply_adds_function(lambda n, c_in, c_out, h, w, k, groups:
+    ...     n * c_in * (c_out // groups) * h * w * k * k)
+    Correct: scatter_multiply_adds agrees on all 6 cases.
+    """
+    cases = [dict(n=n, c_in=c_in, c_out=c_out, h=h, w=w, k=k, groups=g)
+             for n, c_in, c_out, g in ((1, 1, 1, 1), (8, 64, 32, 1), (2, 6, 4, 2))
+             for h, w, k in ((4, 4, 3), (5, 7, 4))]
+
+    def reference(n, c_in, c_out, h, w, k, groups):
+        return n * c_in * (c_out // groups) * h * w * k * k
+
+    function_cases(fn, reference, cases, "scatter_multiply_adds")
+# <<< chapter4-lead

@@ -103,3 +103,22 @@ def test_chapter3_checks_reject_wrong_answers():
     with pytest.raises(check.WrongAnswer, match="output_padding"):
         check.gradient_output_padding_answer(0, 6, 3, stride=2, padding=1)
 # <<< chapter3-lead
+
+
+# >>> chapter4-lead
+def test_chapter4_checks_reject_wrong_answers():
+    from tconv.transpose import conv_transpose2d
+
+    def no_crop(x, w, stride, padding):  # forgets that padding crops
+        return conv_transpose2d(x[None], w[None, None], stride=stride)[0]
+    with pytest.raises(check.WrongAnswer, match="padding=1"):
+        check.conv_transpose_loops_function(no_crop)
+    with pytest.raises(check.WrongAnswer, match="zero_inserted_size"):
+        check.zero_inserted_size_function(lambda i, k, s, p: i * s + 2 * (k - 1 - p))
+    with pytest.raises(check.WrongAnswer, match="groups=2"):
+        check.conv_weight_of_transpose_function(
+            lambda weight, groups: weight.transpose(1, 0, 2, 3)[:, :, ::-1, ::-1])
+    with pytest.raises(check.WrongAnswer, match="scatter_multiply_adds"):
+        check.scatter_multiply_adds_function(
+            lambda n, c_in, c_out, h, w, k, groups: n * c_in * c_out * h * w * k * k)
+# <<< chapter4-lead
