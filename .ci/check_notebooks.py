@@ -35,7 +35,7 @@ def problems(path):
                 found.append(f"code cell {number} has an error output but no `raises-exception` tag")
             if output["output_type"] == "stream" and output["name"] == "stderr":
                 found.append(f"code cell {number} writes to stderr: {''.join(output['text'])[:200]!r}")
-            if "image/png" in output.get("data", {}):
+            if {"image/png", "image/svg+xml"} & set(output.get("data", {})):
                 alt = cell.get("metadata", {}).get("mystnb", {}).get("image", {}).get("alt", "")
                 if len(alt.strip()) < 20:
                     found.append(f"code cell {number} draws a figure without alt text "

@@ -594,3 +594,63 @@ def scatter_multiply_adds_function(fn):
 
     function_cases(fn, reference, cases, "scatter_multiply_adds")
 # <<< chapter4-lead
+
+
+# >>> chapter5-lead
+def conv_transpose_output_size_function(fn):
+    """Check ``fn(i, k, s, p, output_padding)``: the output size of a transposed convolution.
+
+    Examples
+    --------
+    >>> conv_transpose_output_size_function(lambda i, k, s, p, output_padding:
+    ...     (i - 1) * s - 2 * p + k + output_padding)
+    Correct: conv_transpose_output_size agrees on all 90 cases.
+    """
+    cases = [dict(i=i, k=k, s=s, p=p, output_padding=op)
+             for i in (1, 2, 5) for k in (1, 3, 4) for s in (1, 2, 3) for p in (0, 1)
+             for op in range(s) if (i - 1) * s + k - 2 * p + op >= 1][:90]
+
+    def reference(i, k, s, p, output_padding):
+        return shapes.conv_transpose2d_output_size(i, k, s, p, output_padding)
+
+    function_cases(fn, reference, cases, "conv_transpose_output_size")
+
+
+def remainder_function(fn):
+    """Check ``fn(i, k, s, p)``: the positions a strided convolution never reaches,
+    ``a = (i + 2p - k) mod s``.
+
+    Examples
+    --------
+    >>> remainder_function(lambda i, k, s, p: (i + 2 * p - k) % s)
+    Correct: remainder agrees on all 60 cases.
+    """
+    cases = [dict(i=i, k=k, s=s, p=p) for i in (3, 4, 5, 6, 7) for k in (1, 3)
+             for s in (1, 2, 3) for p in (0, 1)]
+
+    def reference(i, k, s, p):
+        return shapes.conv_remainder(i, k, s, p)
+
+    function_cases(fn, reference, cases, "remainder")
+
+
+def output_padding_function(fn):
+    """Check ``fn(i, o, k, s, p)``: the ``output_padding`` that makes a transposed
+    convolution of an ``i``-pixel input produce ``o`` pixels (``o`` is reachable).
+
+    Examples
+    --------
+    >>> output_padding_function(lambda i, o, k, s, p: o - ((i - 1) * s - 2 * p + k))
+    Correct: output_padding agrees on all 36 cases.
+    """
+    cases = []
+    for i in (2, 3, 5, 8):
+        for k, s, p in ((3, 2, 1), (4, 2, 1), (3, 3, 0), (5, 2, 2)):
+            for o in shapes.reachable_sizes(i, k, s, p, 1):
+                cases.append(dict(i=i, o=o, k=k, s=s, p=p))
+
+    def reference(i, o, k, s, p):
+        return shapes.output_padding_for_size(i, o, k, s, p)
+
+    function_cases(fn, reference, cases, "output_padding")
+# <<< chapter5-lead

@@ -182,6 +182,184 @@ def show_matrix(matrix, title, xlabel="column: input pixel", ylabel="row: output
     return fig
 
 
+#: kinds of cells in the arrays a kernel slides over
+PAD, PIXEL, INSERTED = 0, 1, 2
+
+
+def conv_cells(input_size, padding=0):
+    """Cell kinds of a convolution's padded input: ``PIXEL`` inside, ``PAD`` around.
+
+    >>> conv_cells(2, 1)
+    array([[0, 0, 0, 0],
+           [0, 1, 1, 0],
+           [0, 1, 1, 0],
+           [0, 0, 0, 0]])
+    """
+    return np.pad(np.full((input_size, input_size), PIXEL), padding, constant_values=PAD)
+
+
+def transpose_cells(input_size, kernel_size, stride=1, padding=0, output_padding=0, dilation=1):
+    """Cell kinds of the array a transposed convolution's equivalent convolution slides over:
+    the input spread with ``INSERTED`` zeros, then ``PAD`` zeros (see
+    :func:`tconv.shapes.equivalent_convolution`; negative padding crops).
+
+    >>> transpose_cells(2, 3, stride=2, padding=1).shape
+    (5, 5)
+    """
+    from .shapes import equivalent_convolution
+    from .transpose import pad_or_crop
+
+    e = equivalent_convolution(input_size, kernel_size, stride, padding, output_padding, dilation)
+    spread = np.full((e["spread"], e["spread"]), INSERTED)
+    spread[::stride, ::stride] = PIXEL
+    edges = (e["pad_before"], e["pad_after"])
+    return pad_or_crop(spread[None], edges, edges)[0]  # new cells are 0, that is PAD
+
+
+def draw_sliding_frame(ax_in, ax_out, cells, kernel_size, position, stride=1, dilation=1):
+    """One step of a kernel sliding over ``cells``: its taps on the left, the output on the
+    right, with the output pixels computed so far shaded and the current one outlined.
+    """
+    rows, cols = cells.shape
+    span = dilation * (kernel_size - 1) + 1
+    out_h, out_w = (rows - span) // stride + 1, (cols - span) // stride + 1
+    m, n = divmod(position, out_w)
+    for ax in (ax_in, ax_out):
+        ax.clear()
+        ax.set_aspect("equal")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.invert_yaxis()
+    styles = {PAD: ("0.92", "////"), PIXEL: (OKABE_ITO[5], None), INSERTED: ("white", "..")}
+    for (i, j), kind in np.ndenumerate(cells):
+        face, hatch = styles[int(kind)]
+        ax_in.add_patch(matplotlib.patches.Rectangle((j, i), 1, 1, facecolor=face, hatch=hatch,
+                                                     edgecolor="0.5", linewidth=0.8))
+    for a in range(kernel_size):
+        for b in range(kernel_size):
+            ax_in.add_patch(matplotlib.patches.Rectangle(
+                (n * stride + b * dilation, m * stride + a * dilation), 1, 1,
+                facecolor=OKABE_ITO[1], alpha=0.55, edgecolor=OKABE_ITO[1], linewidth=2))
+    for i in range(out_h):
+        for j in range(out_w):
+            done = i * out_w + j < position
+            face = OKABE_ITO[2] if done else "white"
+            ax_out.add_patch(matplotlib.patches.Rectangle((j, i), 1, 1, facecolor=face,
+                                                          alpha=0.6 if done else 1.0,
+                                                          edgecolor="0.5", linewidth=0.8))
+    ax_out.add_patch(matplotlib.patches.Rectangle((n, m), 1, 1, facecolor=OKABE_ITO[1],
+                                                  alpha=0.55, edgecolor=OKABE_ITO[1],
+                                                  linewidth=2))
+    for ax, (height, width) in ((ax_in, (rows, cols)), (ax_out, (out_h, out_w))):
+        ax.set_xlim(-0.2, max(cols, out_w) + 0.2)
+        ax.set_ylim(max(rows, out_h) + 0.2, -0.2)
+    ax_in.set_xlabel(f"input side {rows} (hatched: zeros)")
+    ax_out.set_xlabel(f"output {out_h}×{out_w}")
+    return out_h * out_w
+
+
+def sliding_animation_svg(cells, kernel_size, title, stride=1, dilation=1, seconds=0.7,
+                          cell=18):
+    """An animated SVG of a kernel sliding over ``cells`` (kinds ``PAD``, ``PIXEL``,
+    ``INSERTED``), and the output filling up, one output pixel per step.
+
+    The animation is declarative SVG (SMIL), so it plays in a browser, in JupyterLab and
+    on the static site without any script, and it is the same text on every run.
+    Show it with ``IPython.display.SVG(svg)``. Returns ``(svg, frames)``.
+
+    >>> svg, frames = sliding_animation_svg(conv_cells(3), 2, "a 2×2 kernel on 3×3")
+    >>> frames, svg.startswith("<svg")
+    (4, True)
+    """
+    rows, cols = cells.shape
+    span = dilation * (kernel_size - 1) + 1
+    out_h, out_w = (rows - span) // stride + 1, (cols - span) // stride + 1
+    frames = out_h * out_w
+    gap, top = 2 * cell, 2 * cell
+    width = (cols + out_w) * cell + 3 * gap
+    height = top + max(rows, out_h) * cell + cell
+    total = frames * seconds
+    steps = ";".join(f"{(p % out_w) * stride * cell},{(p // out_w) * stride * cell}"
+                     for p in range(frames))
+    out_steps = ";".join(f"{(p % out_w) * cell},{(p // out_w) * cell}" for p in range(frames))
+    keys = ";".join(f"{p / frames:.4f}" for p in range(frames))
+    move = (f'<animateTransform attributeName="transform" type="translate" calcMode="discrete" '
+            f'dur="{total:g}s" repeatCount="indefinite" keyTimes="{keys}" values="{{}}"/>')
+    fills = {PAD: "#ebebeb", PIXEL: OKABE_ITO[5], INSERTED: "#ffffff"}
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">',
+        '<defs><pattern id="hatch" width="5" height="5" patternUnits="userSpaceOnUse" '
+        'patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="5" stroke="#999" '
+        'stroke-width="1.2"/></pattern></defs>',
+        f'<rect width="{width}" height="{height}" fill="white"/>',
+        f'<text x="{gap}" y="{cell}" font-weight="bold">{title}</text>',
+    ]
+    x0, y0 = gap, top
+    for (i, j), kind in np.ndenumerate(cells):
+        x, y = x0 + j * cell, y0 + i * cell
+        parts.append(f'<rect x="{x}" y="{y}" width="{cell}" height="{cell}" '
+                     f'fill="{fills[int(kind)]}" stroke="#888"/>')
+        if kind != PIXEL:
+            parts.append(f'<rect x="{x}" y="{y}" width="{cell}" height="{cell}" '
+                         f'fill="url(#hatch)"/>')
+    taps = "".join(
+        f'<rect x="{x0 + b * dilation * cell}" y="{y0 + a * dilation * cell}" width="{cell}" '
+        f'height="{cell}" fill="{OKABE_ITO[1]}" fill-opacity="0.55" stroke="{OKABE_ITO[1]}" '
+        f'stroke-width="2"/>' for a in range(kernel_size) for b in range(kernel_size))
+    parts.append(f"<g>{taps}{move.format(steps)}</g>")
+    x1 = x0 + cols * cell + gap
+    for p in range(frames):
+        i, j = divmod(p, out_w)
+        done = f"0;{(p + 1) / frames:.4f}" if p + 1 < frames else "0"
+        shade = (f'<animate attributeName="fill-opacity" calcMode="discrete" dur="{total:g}s" '
+                 f'repeatCount="indefinite" keyTimes="{done}" values="{"0;0.6" if p + 1 < frames else "0"}"/>')
+        parts.append(f'<rect x="{x1 + j * cell}" y="{y0 + i * cell}" width="{cell}" '
+                     f'height="{cell}" fill="{OKABE_ITO[2]}" fill-opacity="0" stroke="#888">'
+                     f'{shade}</rect>')
+    parts.append(f'<g><rect x="{x1}" y="{y0}" width="{cell}" height="{cell}" '
+                 f'fill="{OKABE_ITO[1]}" fill-opacity="0.55" stroke="{OKABE_ITO[1]}" '
+                 f'stroke-width="2"/>{move.format(out_steps)}</g>')
+    parts.append(f'<text x="{x0}" y="{height - 4}">input {rows}×{cols} (hatched: zeros)</text>')
+    parts.append(f'<text x="{x1}" y="{height - 4}">output {out_h}×{out_w}</text>')
+    parts.append("</svg>")
+    return "\n".join(parts), frames
+
+
+def stack_svgs(svgs):
+    """Several SVG pictures one above the other, as one SVG.
+
+    >>> stack_svgs(['<svg width="10" height="5"></svg>'] * 2)[:44]
+    '<svg xmlns="http://www.w3.org/2000/svg" widt'
+    """
+    import re
+
+    sizes = [tuple(int(v) for v in re.search(r'width="(\d+)" height="(\d+)"', s).groups())
+             for s in svgs]
+    width, height = max(w for w, _ in sizes), sum(h for _, h in sizes)
+    parts, y = [], 0
+    for svg, (_, h) in zip(svgs, sizes):
+        parts.append(svg.replace("<svg ", f'<svg y="{y}" ', 1))
+        y += h
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}">' + "\n".join(parts) + "</svg>")
+
+
+def show_sliding_cases(cases, title, size=2.2):
+    """First frames of several sliding kernels side by side; ``cases`` holds
+    ``(name, cells, kernel_size, stride, dilation)``.
+
+    >>> fig = show_sliding_cases([("no padding", conv_cells(4), 3, 1, 1)], "One case")
+    >>> len(fig.axes)
+    2
+    """
+    fig, axes = figure(ncols=2, nrows=len(cases), width=size, height=size, title=title)
+    for row, (name, cells, kernel_size, stride, dilation) in enumerate(cases):
+        draw_sliding_frame(axes[row, 0], axes[row, 1], cells, kernel_size, 0, stride, dilation)
+        axes[row, 0].set_title(name, fontsize=9)
+    return fig
+
+
 def plot_lines(x, ys, labels, title, xlabel, ylabel, logx=False, logy=False,
                legend_outside=False):
     """Several curves against one x axis, with markers, a legend and a grid.

@@ -332,6 +332,78 @@ def reachable_sizes(input_size, kernel_size, stride, padding, dilation):
     return [smallest + op for op in range(max(stride, dilation)) if smallest + op >= 1]
 
 
+def conv_remainder(input_size, kernel_size, stride=1, padding=0, dilation=1):
+    """The positions a strided convolution leaves unused: ``a = (i + 2p - d(k - 1) - 1) mod s``.
+
+    The last ``a`` rows (and columns) of the padded input are never covered by the
+    kernel; they are why ``s`` different input sizes give the same output size, and
+    why a transposed convolution needs ``output_padding = a`` to get back to ``i``
+    (Dumoulin and Visin's relationship 14).
+
+    Examples
+    --------
+    >>> conv_remainder(5, 3, stride=2)
+    0
+    >>> conv_remainder(6, 3, stride=2, padding=1)
+    1
+    """
+    fn = "conv_remainder"
+    scalar = all(is_int(v) for v in (input_size, kernel_size, stride, padding, dilation))
+    sizes = positive_pair(input_size, "input_size", fn)
+    kernel = positive_pair(kernel_size, "kernel_size", fn)
+    strides = positive_pair(stride, "stride", fn)
+    pads = nonnegative_pair(padding, "padding", fn)
+    dilations = positive_pair(dilation, "dilation", fn)
+    output_size_checked(sizes, kernel, strides, tuple((p, p) for p in pads), dilations, fn)
+    result = tuple((i + 2 * p - d * (k - 1) - 1) % s
+                   for i, k, s, p, d in zip(sizes, kernel, strides, pads, dilations))
+    return result[0] if scalar else result
+
+
+def equivalent_convolution(input_size, kernel_size, stride=1, padding=0, output_padding=0,
+                           dilation=1):
+    """The direct convolution that computes a transposed convolution, along one axis.
+
+    A transposed convolution of an ``i``-pixel input equals a stride-1 convolution,
+    with the same (rotated) kernel and dilation, of the input spread out with
+    ``s - 1`` zeros between pixels and padded with ``d(k - 1) - p`` zeros before and
+    ``d(k - 1) - p + output_padding`` after (negative padding crops). This is
+    Dumoulin and Visin's construction, with ``p' = k - p - 1`` for ``d = 1``.
+
+    Returns
+    -------
+    dict
+        ``spread`` (the input size after inserting zeros), ``zeros_between``,
+        ``pad_before``, ``pad_after``, ``kernel_size``, ``dilation``, ``stride`` (1)
+        and ``output_size``.
+
+    Examples
+    --------
+    >>> e = equivalent_convolution(3, 3, stride=2, padding=1, output_padding=1)
+    >>> e["spread"], e["pad_before"], e["pad_after"], e["output_size"]
+    (5, 1, 2, 6)
+    """
+    fn = "equivalent_convolution"
+    for name, value in (("input_size", input_size), ("kernel_size", kernel_size),
+                        ("stride", stride), ("padding", padding),
+                        ("output_padding", output_padding), ("dilation", dilation)):
+        if not is_int(value):
+            raise TypeError(f"{fn}: {name}={value!r} must be an int (one axis at a time).")
+    out = conv_transpose2d_output_size(input_size, kernel_size, stride, padding, output_padding,
+                                       dilation)
+    edge = dilation * (kernel_size - 1) - padding
+    return {
+        "spread": (input_size - 1) * stride + 1,
+        "zeros_between": stride - 1,
+        "pad_before": edge,
+        "pad_after": edge + output_padding,
+        "kernel_size": kernel_size,
+        "dilation": dilation,
+        "stride": 1,
+        "output_size": out,
+    }
+
+
 def describe(values):
     """``"9"``, ``"9 and 10"`` or ``"9, 10 and 11"``.
 

@@ -122,3 +122,15 @@ def test_chapter4_checks_reject_wrong_answers():
         check.scatter_multiply_adds_function(
             lambda n, c_in, c_out, h, w, k, groups: n * c_in * c_out * h * w * k * k)
 # <<< chapter4-lead
+
+
+# >>> chapter5-lead
+def test_chapter5_checks_reject_wrong_answers():
+    with pytest.raises(check.WrongAnswer, match="conv_transpose_output_size"):
+        check.conv_transpose_output_size_function(
+            lambda i, k, s, p, output_padding: (i - 1) * s - 2 * p + k)  # forgets it
+    with pytest.raises(check.WrongAnswer, match="remainder"):
+        check.remainder_function(lambda i, k, s, p: (i - k) % s)
+    with pytest.raises(check.WrongAnswer, match="output_padding"):
+        check.output_padding_function(lambda i, o, k, s, p: 0)
+# <<< chapter5-lead

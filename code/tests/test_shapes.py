@@ -78,6 +78,37 @@ def test_errors_name_parameter_and_value(call, error, words):
     assert words in str(info.value)
 
 
+@given(conv_configs())
+def test_remainder_is_the_output_padding_that_gets_back_to_the_input(config):
+    # Dumoulin & Visin, relationship 14: o' = s(i' - 1) + a + k - 2p, with a = (i + 2p - k) mod s.
+    from tconv.shapes import conv_remainder
+
+    k, s, p, d = (as_pair(config[key])[0] for key in ("kernel_size", "stride", "padding",
+                                                       "dilation"))
+    i = config["input_size"][0]
+    o = conv2d_output_size(i, k, s, p, d)
+    a = conv_remainder(i, k, s, p, d)
+    assert a == (i + 2 * p - d * (k - 1) - 1) % s
+    if a < max(s, d):
+        from tconv import conv_transpose2d_output_size
+        assert conv_transpose2d_output_size(o, k, s, p, a, d) == i
+
+
+@given(st.integers(1, 8), st.integers(1, 5), st.integers(1, 3), st.integers(0, 3),
+       st.integers(0, 2), st.integers(1, 3))
+def test_equivalent_convolution_has_the_transposes_output_size(i, k, s, p, op, d):
+    from tconv.shapes import equivalent_convolution
+
+    if op >= max(s, d) or (i - 1) * s + d * (k - 1) + 1 + op - 2 * p < 1:
+        return
+    e = equivalent_convolution(i, k, s, p, op, d)
+    size = e["spread"] + e["pad_before"] + e["pad_after"]
+    assert size - d * (k - 1) == e["output_size"]  # a stride-1 convolution of that array
+    y = torch.nn.functional.conv_transpose2d(torch.zeros(1, 1, i, i), torch.zeros(1, 1, k, k),
+                                             stride=s, padding=p, output_padding=op, dilation=d)
+    assert y.shape[-1] == e["output_size"]
+
+
 def test_pair():
     assert pair(3, "s", "f") == (3, 3) and as_pair((1, 2)) == (1, 2)
 
