@@ -276,8 +276,9 @@ def sliding_animation_svg(cells, kernel_size, title, stride=1, dilation=1, secon
     out_h, out_w = (rows - span) // stride + 1, (cols - span) // stride + 1
     frames = out_h * out_w
     gap, top = 2 * cell, 2 * cell
-    width = (cols + out_w) * cell + 3 * gap
-    height = top + max(rows, out_h) * cell + cell
+    left_width = max(cols * cell, 90)  # room for the label under the input
+    width = max(left_width + out_w * cell + 3 * gap, 7 * len(title) + 2 * gap)
+    height = top + max(rows, out_h) * cell + 2 * cell + 6
     total = frames * seconds
     steps = ";".join(f"{(p % out_w) * stride * cell},{(p // out_w) * stride * cell}"
                      for p in range(frames))
@@ -308,7 +309,7 @@ def sliding_animation_svg(cells, kernel_size, title, stride=1, dilation=1, secon
         f'height="{cell}" fill="{OKABE_ITO[1]}" fill-opacity="0.55" stroke="{OKABE_ITO[1]}" '
         f'stroke-width="2"/>' for a in range(kernel_size) for b in range(kernel_size))
     parts.append(f"<g>{taps}{move.format(steps)}</g>")
-    x1 = x0 + cols * cell + gap
+    x1 = x0 + left_width + gap
     for p in range(frames):
         i, j = divmod(p, out_w)
         done = f"0;{(p + 1) / frames:.4f}" if p + 1 < frames else "0"
@@ -320,8 +321,11 @@ def sliding_animation_svg(cells, kernel_size, title, stride=1, dilation=1, secon
     parts.append(f'<g><rect x="{x1}" y="{y0}" width="{cell}" height="{cell}" '
                  f'fill="{OKABE_ITO[1]}" fill-opacity="0.55" stroke="{OKABE_ITO[1]}" '
                  f'stroke-width="2"/>{move.format(out_steps)}</g>')
-    parts.append(f'<text x="{x0}" y="{height - 4}">input {rows}×{cols} (hatched: zeros)</text>')
-    parts.append(f'<text x="{x1}" y="{height - 4}">output {out_h}×{out_w}</text>')
+    below = y0 + max(rows, out_h) * cell + 14
+    parts.append(f'<text x="{x0}" y="{below}">input {rows}×{cols}</text>')
+    parts.append(f'<text x="{x1}" y="{below}">output {out_h}×{out_w}</text>')
+    parts.append(f'<text x="{x0}" y="{below + 16}" fill="#555">orange: kernel · hatched: '
+                 f'zeros · green: computed</text>')
     parts.append("</svg>")
     return "\n".join(parts), frames
 
