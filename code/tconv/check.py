@@ -102,7 +102,7 @@ def function_cases(fn, reference, cases, name):
         expected = reference(**case)
         what = format_call(name, case)
         try:
-            answer = fn(**case)
+            answer = fn(*case.values())  # positional: the student may name parameters freely
         except Exception as error:  # the student's code failed: say on which case
             raise WrongAnswer(f"{what} raised {type(error).__name__}: {error}") from error
         if isinstance(expected, np.ndarray) or hasattr(expected, "toarray"):
@@ -145,7 +145,7 @@ def same_padding_function(fn):
     def reference(i, k, s):
         return shapes.same_padding(i, k, stride=s)
 
-    function_cases(lambda **case: tuple(fn(**case)), reference, cases, "same_padding")
+    function_cases(lambda i, k, s: tuple(fn(i, k, s)), reference, cases, "same_padding")
 
 
 def conv2d_answer(answer, x, weight, **options):
@@ -654,3 +654,80 @@ def output_padding_function(fn):
 
     function_cases(fn, reference, cases, "output_padding")
 # <<< chapter5-lead
+
+
+# >>> chapter6-lead
+def overlap_count_1d_function(fn):
+    """Check ``fn(n, k, s)``: how many input pixels reach each output pixel of a 1-D
+    transposed convolution (no padding), as an array.
+
+    Examples
+    --------
+    >>> from tconv.upsample import overlap_count_1d
+    >>> overlap_count_1d_function(overlap_count_1d)
+    Correct: overlap_count_1d agrees on all 27 cases.
+    """
+    from .upsample import overlap_count_1d
+
+    cases = [dict(n=n, k=k, s=s) for n in (1, 3, 5) for k in (1, 3, 4) for s in (1, 2, 3)]
+    function_cases(fn, lambda n, k, s: overlap_count_1d(n, k, s), cases, "overlap_count_1d")
+
+
+def even_overlap_function(fn):
+    """Check ``fn(k, s)``: True when a transposed convolution with kernel ``k`` and stride
+    ``s`` covers the interior of its output evenly (every pixel the same number of times).
+
+    Examples
+    --------
+    >>> even_overlap_function(lambda k, s: k % s == 0)
+    Correct: even_overlap agrees on all 18 cases.
+    """
+    from .upsample import overlap_count_1d
+
+    cases = [dict(k=k, s=s) for k in range(1, 7) for s in (1, 2, 3)]
+
+    def reference(k, s):
+        interior = overlap_count_1d(3 * k + 3, k, s)[k:-k]
+        return bool(len(set(interior.tolist())) == 1)
+
+    function_cases(lambda k, s: bool(fn(k, s)), reference, cases, "even_overlap")  # any truthy
+
+
+def bilinear_kernel_function(fn):
+    """Check ``fn(factor)``: the FCN kernel of bilinear upsampling, size ``2f - f % 2``.
+
+    Examples
+    --------
+    >>> from tconv.upsample import bilinear_kernel
+    >>> bilinear_kernel_function(bilinear_kernel)
+    Correct: bilinear_kernel agrees on all 4 cases.
+    """
+    from .upsample import bilinear_kernel
+
+    cases = [dict(factor=f) for f in (1, 2, 3, 4)]
+    function_cases(fn, bilinear_kernel, cases, "bilinear_kernel")
+
+
+def pixel_shuffle_function(fn):
+    """Check ``fn(x, r)``: ``(N, C·r², H, W) -> (N, C, H·r, W·r)`` as PyTorch's PixelShuffle.
+
+    Examples
+    --------
+    >>> from tconv.upsample import pixel_shuffle
+    >>> pixel_shuffle_function(pixel_shuffle)
+    Correct: pixel_shuffle agrees on all 4 cases.
+    """
+    from .upsample import pixel_shuffle
+
+    count = 0
+    for shape, r in (((1, 4, 1, 1), 2), ((1, 4, 2, 3), 2), ((2, 9, 2, 2), 3), ((1, 8, 3, 2), 2)):
+        x = np.arange(float(np.prod(shape))).reshape(shape)
+        what = f"pixel_shuffle(x of shape {shape}, r={r})"
+        try:
+            answer = fn(x, r)
+        except Exception as error:
+            raise WrongAnswer(f"{what} raised {type(error).__name__}: {error}") from error
+        compare_arrays(answer, pixel_shuffle(x, r), what)
+        count += 1
+    correct(f"pixel_shuffle agrees on all {count} cases")
+# <<< chapter6-lead

@@ -364,6 +364,25 @@ def show_sliding_cases(cases, title, size=2.2):
     return fig
 
 
+def show_bars(series, titles, title, xlabel, ylabel, size=(3.2, 2.4)):
+    """One bar chart per 1-D series, side by side, sharing the y axis.
+
+    >>> fig = show_bars([[1, 2, 1]], ["k = 3, s = 2"], "Overlap", "output pixel", "count")
+    >>> fig.axes[0].get_xlabel()
+    'output pixel'
+    """
+    fig, axes = figure(ncols=len(series), width=size[0], height=size[1], title=title)
+    top = max(max(s) for s in series)
+    for ax, values, name in zip(axes[0], series, titles):
+        ax.bar(range(len(values)), values, color=OKABE_ITO[0], edgecolor="white")
+        ax.set_title(name)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        ax.set_ylim(0, top + 0.5)
+        ax.set_yticks(range(0, int(top) + 1))
+    return fig
+
+
 def plot_lines(x, ys, labels, title, xlabel, ylabel, logx=False, logy=False,
                legend_outside=False):
     """Several curves against one x axis, with markers, a legend and a grid.

@@ -134,3 +134,18 @@ def test_chapter5_checks_reject_wrong_answers():
     with pytest.raises(check.WrongAnswer, match="output_padding"):
         check.output_padding_function(lambda i, o, k, s, p: 0)
 # <<< chapter5-lead
+
+
+# >>> chapter6-lead
+def test_chapter6_checks_reject_wrong_answers():
+    with pytest.raises(check.WrongAnswer, match="overlap_count_1d"):
+        check.overlap_count_1d_function(lambda n, k, s: np.ones((n - 1) * s + k))
+    with pytest.raises(check.WrongAnswer, match="even_overlap"):
+        check.even_overlap_function(lambda k, s: k >= s)
+    with pytest.raises(check.WrongAnswer, match="bilinear_kernel"):
+        check.bilinear_kernel_function(lambda factor: np.ones((2 * factor, 2 * factor)))
+    with pytest.raises(check.WrongAnswer, match="pixel_shuffle"):
+        check.pixel_shuffle_function(  # channels taken in the wrong order
+            lambda x, r: x.reshape(x.shape[0], r, r, -1, *x.shape[2:])
+            .transpose(0, 3, 4, 1, 5, 2).reshape(x.shape[0], -1, x.shape[2] * r, x.shape[3] * r))
+# <<< chapter6-lead
