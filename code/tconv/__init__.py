@@ -7,6 +7,9 @@ Small NumPy modules, one topic each, checked against PyTorch:
 - :mod:`tconv.matrix`: :func:`conv_matrix` (the matrix C), :func:`conv_transpose_matrix`
   (its transpose) and :func:`im2col`.
 - :mod:`tconv.transpose`: :func:`conv_transpose2d`, multiplication by Cᵀ, three ways.
+- :mod:`tconv.upsample`: overlap maps, bilinear kernels, resizing, pixel shuffle.
+- :mod:`tconv.pooling`: max pooling with positions, max and average unpooling.
+- :mod:`tconv.port`: TensorFlow and PyTorch calls converted into each other, and checked.
 - :mod:`tconv.plot`: the figures of the chapters.
 - :mod:`tconv.data`: the course's data files, checksummed.
 - :mod:`tconv.check`: automatic checks for the exercises.

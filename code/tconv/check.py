@@ -731,3 +731,98 @@ def pixel_shuffle_function(fn):
         count += 1
     correct(f"pixel_shuffle agrees on all {count} cases")
 # <<< chapter6-lead
+
+
+# >>> chapter7-lead
+def max_pool_function(fn):
+    """Check ``fn(x)``: 2×2 max pooling with stride 2 of a 2-D array ``x`` (even sides),
+    returning ``(values, indices)`` with PyTorch's flat indices ``row * W + column``.
+
+    Examples
+    --------
+    >>> from tconv.pooling import max_pool2d
+    >>> max_pool_function(lambda x: max_pool2d(x[None], 2, return_indices=True))
+    Correct: max pooling agrees on all 4 cases.
+    """
+    from .pooling import max_pool2d
+
+    rng = np.random.default_rng(5)
+    shapes_ = ((2, 2), (4, 4), (2, 6), (6, 4))
+    for shape in shapes_:
+        x = rng.permutation(np.arange(float(np.prod(shape)))).reshape(shape)
+        values, indices = max_pool2d(x[None], 2, return_indices=True)
+        what = f"max pooling of a {shape[0]}×{shape[1]} input"
+        try:
+            answer_values, answer_indices = fn(x)
+        except Exception as error:
+            raise WrongAnswer(f"{what} raised {type(error).__name__}: {error}") from error
+        compare_arrays(np.reshape(answer_values, values[0].shape) if np.size(answer_values)
+                       == values.size else answer_values, values[0], what + ": the values")
+        compare_arrays(np.reshape(answer_indices, indices[0].shape) if np.size(answer_indices)
+                       == indices.size else answer_indices, indices[0], what + ": the indices")
+    correct(f"max pooling agrees on all {len(shapes_)} cases")
+
+
+def max_unpool_function(fn):
+    """Check ``fn(values, indices, output_shape)``: put each value back at its flat index in
+    a zero array of ``output_shape`` (2-D).
+
+    Examples
+    --------
+    >>> def unpool(values, indices, output_shape):
+    ...     y = np.zeros(output_shape)
+    ...     y.reshape(-1)[indices.reshape(-1)] = values.reshape(-1)
+    ...     return y
+    >>> max_unpool_function(unpool)
+    Correct: max unpooling agrees on all 3 cases.
+    """
+    from .pooling import max_pool2d, max_unpool2d
+
+    rng = np.random.default_rng(6)
+    cases = ((4, 4), (2, 6), (6, 6))
+    for shape in cases:
+        x = rng.permutation(np.arange(float(np.prod(shape)))).reshape(shape)
+        values, indices = max_pool2d(x[None], 2, return_indices=True)
+        expected = max_unpool2d(values, indices, 2, output_size=shape)[0]
+        what = f"max unpooling to {shape[0]}×{shape[1]}"
+        try:
+            answer = fn(values[0], indices[0], shape)
+        except Exception as error:
+            raise WrongAnswer(f"{what} raised {type(error).__name__}: {error}") from error
+        compare_arrays(answer, expected, what)
+    correct(f"max unpooling agrees on all {len(cases)} cases")
+
+
+def avg_pool_weight_function(fn):
+    """Check ``fn(channels, k)``: the depthwise convolution weight, shape (channels, 1, k, k),
+    that makes ``conv2d(x, weight, stride=k, groups=channels)`` an average pooling.
+
+    Examples
+    --------
+    >>> avg_pool_weight_function(lambda channels, k: np.full((channels, 1, k, k), 1 / k**2))
+    Correct: avg_pool_weight agrees on all 4 cases.
+    """
+    cases = [dict(channels=c, k=k) for c in (1, 3) for k in (2, 3)]
+
+    def reference(channels, k):
+        return np.full((channels, 1, k, k), 1.0 / (k * k))
+
+    function_cases(fn, reference, cases, "avg_pool_weight")
+
+
+def max_pool_gradient_answer(answer, x, g):
+    """Check the gradient of ``L = sum(max_pool2d(x, 2) * g)`` with respect to ``x``.
+
+    Examples
+    --------
+    >>> x, g = np.array([[[1.0, 2.0], [4.0, 3.0]]]), np.array([[[5.0]]])
+    >>> max_pool_gradient_answer([[[0, 0], [5, 0]]], x, g)
+    Correct: the gradient is right.
+    """
+    from .pooling import max_pool2d, max_unpool2d
+
+    _, indices = max_pool2d(x, 2, return_indices=True)
+    expected = max_unpool2d(np.asarray(g, dtype=float), indices, 2, output_size=x.shape[-2:])
+    compare_arrays(answer, expected, "your gradient")
+    correct("the gradient is right")
+# <<< chapter7-lead

@@ -149,3 +149,23 @@ def test_chapter6_checks_reject_wrong_answers():
             lambda x, r: x.reshape(x.shape[0], r, r, -1, *x.shape[2:])
             .transpose(0, 3, 4, 1, 5, 2).reshape(x.shape[0], -1, x.shape[2] * r, x.shape[3] * r))
 # <<< chapter6-lead
+
+
+# >>> chapter7-lead
+def test_chapter7_checks_reject_wrong_answers():
+    from tconv.pooling import max_pool2d
+
+    def column_major(x):  # indices counted down the columns
+        values, indices = max_pool2d(x[None], 2, return_indices=True)
+        rows, cols = np.divmod(indices[0], x.shape[1])
+        return values[0], cols * x.shape[0] + rows
+    with pytest.raises(check.WrongAnswer, match="the indices"):
+        check.max_pool_function(column_major)
+    with pytest.raises(check.WrongAnswer, match="max unpooling to"):
+        check.max_unpool_function(lambda values, indices, shape: np.zeros(shape))
+    with pytest.raises(check.WrongAnswer, match="avg_pool_weight"):
+        check.avg_pool_weight_function(lambda channels, k: np.ones((channels, 1, k, k)))
+    with pytest.raises(check.WrongAnswer, match="your gradient"):
+        check.max_pool_gradient_answer(np.zeros((1, 2, 2)), np.ones((1, 2, 2)),
+                                       np.ones((1, 1, 1)))
+# <<< chapter7-lead
