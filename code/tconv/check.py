@@ -826,3 +826,264 @@ def max_pool_gradient_answer(answer, x, g):
     compare_arrays(answer, expected, "your gradient")
     correct("the gradient is right")
 # <<< chapter7-lead
+
+
+# >>> chapter8-lead
+def tf_output_sizes_answer(answer, input_size, kernel_size, stride, padding):
+    """Check the list of output sizes ``tf.nn.conv2d_transpose`` accepts along one axis.
+
+    Examples
+    --------
+    >>> tf_output_sizes_answer([7, 8], 4, 3, 2, "SAME")
+    Correct: TensorFlow accepts 7 and 8.
+    """
+    from .port import reachable_tf_output_sizes
+
+    expected = reachable_tf_output_sizes(input_size, kernel_size, stride, padding)
+    compare_values(sorted(int(v) for v in answer), expected, "the accepted output sizes")
+    correct(f"TensorFlow accepts {shapes.describe(expected)}")
+
+
+def swapped_filter_function(fn):
+    """Check ``fn(filters)``: a filter written in conv2d's layout [h, w, in, out], rearranged
+    into conv2d_transpose's [h, w, out, in].
+
+    Examples
+    --------
+    >>> swapped_filter_function(lambda filters: np.transpose(filters, (0, 1, 3, 2)))
+    Correct: the filter layout agrees on all 3 cases.
+    """
+    count = 0
+    for shape in ((3, 3, 1, 2), (2, 4, 3, 5), (1, 1, 4, 4)):
+        filters = np.arange(float(np.prod(shape))).reshape(shape)
+        what = f"the filter of shape {list(shape)}"
+        try:
+            answer = fn(filters)
+        except Exception as error:
+            raise WrongAnswer(f"{what} raised {type(error).__name__}: {error}") from error
+        compare_arrays(answer, np.transpose(filters, (0, 1, 3, 2)), what)
+        count += 1
+    correct(f"the filter layout agrees on all {count} cases")
+
+
+def keras_output_size_function(fn):
+    """Check ``fn(i, k, s, padding, output_padding)``: the output size of Keras's
+    ``Conv2DTranspose`` (no dilation; ``output_padding`` may be None).
+
+    Examples
+    --------
+    >>> def size(i, k, s, padding, output_padding):
+    ...     if output_padding is None:
+    ...         return i * s + max(k - s, 0) if padding == "valid" else i * s
+    ...     pad = k // 2 if padding == "same" else 0
+    ...     return (i - 1) * s + k - 2 * pad + output_padding
+    >>> keras_output_size_function(size)
+    Correct: keras_output_size agrees on all 40 cases.
+    """
+    cases = [dict(i=i, k=k, s=s, padding=padding, output_padding=op)
+             for i in (3, 4) for k in (2, 3) for s in (1, 2) for padding in ("valid", "same")
+             for op in (None, 0, 1) if op is None or op < s]
+
+    def reference(i, k, s, padding, output_padding):
+        if output_padding is None:
+            return i * s + max(k - s, 0) if padding == "valid" else i * s
+        pad = k // 2 if padding == "same" else 0
+        return (i - 1) * s + k - 2 * pad + output_padding
+
+    function_cases(fn, reference, cases, "keras_output_size")
+
+
+def tf_input_gradient_answer(answer, x, filters, g, strides, padding):
+    """Check the gradient of ``sum(tf.nn.conv2d(x, filters, strides, padding) * g)`` with
+    respect to ``x`` (NHWC arrays), computed independently with PyTorch's autograd.
+
+    Examples
+    --------
+    >>> x, f = np.ones((1, 3, 3, 1)), np.ones((2, 2, 1, 1))
+    >>> g = np.ones((1, 2, 2, 1))
+    >>> tf_input_gradient_answer([[[[1], [2], [1]], [[2], [4], [2]], [[1], [2], [1]]]],
+    ...                          x, f, g, 1, "VALID")
+    Correct: the gradient is right.
+    """
+    import torch
+    import torch.nn.functional as F
+
+    from .port import conv2d_tf_to_torch
+
+    x = np.asarray(x, dtype=float)
+    call = conv2d_tf_to_torch(filters, x.shape[1:3], strides, padding)
+    t = torch.tensor(x.transpose(0, 3, 1, 2)).requires_grad_()
+    padded = F.pad(t, call["pad"]) if call["pad"] else t
+    y = F.conv2d(padded, torch.tensor(call["weight"].copy(), dtype=torch.float64),
+                 stride=call["stride"], padding=call["padding"], dilation=call["dilation"])
+    (y * torch.tensor(np.asarray(g, dtype=float).transpose(0, 3, 1, 2))).sum().backward()
+    compare_arrays(answer, t.grad.numpy().transpose(0, 2, 3, 1), "your gradient", atol=1e-4)
+    correct("the gradient is right")
+# <<< chapter8-lead
+
+
+# >>> chapter9-lead
+def transpose_weight_shape_function(fn):
+    """Check ``fn(in_channels, out_channels, k, groups)``: the weight shape of
+    ``nn.ConvTranspose2d(in_channels, out_channels, k, groups=groups)``.
+
+    Examples
+    --------
+    >>> transpose_weight_shape_function(lambda c_in, c_out, k, groups:
+    ...     (c_in, c_out // groups, k, k))
+    Correct: transpose_weight_shape agrees on all 6 cases.
+    """
+    cases = [dict(c_in=c_in, c_out=c_out, k=k, groups=g)
+             for c_in, c_out, g in ((3, 8, 1), (8, 3, 1), (4, 6, 2)) for k in (2, 3)]
+
+    def reference(c_in, c_out, k, groups):
+        return (c_in, c_out // groups, k, k)
+
+    function_cases(lambda *a: tuple(fn(*a)), reference, cases, "transpose_weight_shape")
+
+
+def doubling_layer_answer(kernel_size, stride, padding, output_padding):
+    """Check settings of a ConvTranspose2d that doubles every input size exactly.
+
+    Examples
+    --------
+    >>> doubling_layer_answer(4, 2, 1, 0)
+    Correct: every size from 1 to 32 doubles.
+    """
+    for i in range(1, 33):
+        try:
+            o = shapes.conv_transpose2d_output_size(i, kernel_size, stride, padding,
+                                                    output_padding)
+        except ValueError as error:
+            raise WrongAnswer(f"these settings are invalid: {error}") from None
+        if o != 2 * i:
+            raise WrongAnswer(f"an input of {i} gives {o}, not {2 * i}.")
+    correct("every size from 1 to 32 doubles")
+
+
+def round_trip_answer(kernel_size, stride, padding):
+    """Check settings shared by a Conv2d and a ConvTranspose2d (no output_padding) such that
+    every even size is halved by the first and restored by the second.
+
+    Examples
+    --------
+    >>> round_trip_answer(4, 2, 1)
+    Correct: every even size from 2 to 64 is halved and restored.
+    """
+    for i in range(2, 65, 2):
+        try:
+            down = shapes.conv2d_output_size(i, kernel_size, stride, padding)
+            up = shapes.conv_transpose2d_output_size(down, kernel_size, stride, padding)
+        except ValueError as error:
+            raise WrongAnswer(f"with an input of {i}: {error}") from None
+        if down != i // 2 or up != i:
+            raise WrongAnswer(f"an input of {i} goes to {down} and back to {up}, "
+                              f"not {i // 2} and {i}.")
+    correct("every even size from 2 to 64 is halved and restored")
+
+
+def gradient_layer_function(fn):
+    """Check ``fn(conv)``: an ``nn.ConvTranspose2d`` whose forward pass computes the input
+    gradient of the ``nn.Conv2d`` ``conv`` (no bias), for inputs of the sizes the check uses.
+
+    Examples
+    --------
+    >>> import torch
+    >>> def gradient_layer(conv):
+    ...     layer = torch.nn.ConvTranspose2d(conv.out_channels, conv.in_channels,
+    ...         conv.kernel_size, stride=conv.stride, padding=conv.padding, bias=False)
+    ...     layer.weight.data = conv.weight.data.clone()
+    ...     return layer
+    >>> gradient_layer_function(gradient_layer)
+    Correct: the layer computes the input gradient in all 3 cases.
+    """
+    import torch
+
+    torch.manual_seed(0)
+    cases = ((3, 5, 3, 1, 1, 6), (2, 4, 4, 2, 1, 8), (1, 2, 3, 2, 0, 7))
+    for c_in, c_out, k, s, p, size in cases:
+        conv = torch.nn.Conv2d(c_in, c_out, k, stride=s, padding=p, bias=False).double()
+        x = torch.randn(1, c_in, size, size, dtype=torch.float64, requires_grad=True)
+        y = conv(x)
+        g = torch.randn(y.shape, dtype=torch.float64)
+        (y * g).sum().backward()
+        what = f"Conv2d({c_in}, {c_out}, {k}, stride={s}, padding={p}) on {size}×{size}"
+        try:
+            layer = fn(conv).double()
+            answer = layer(g, output_size=x.shape[2:])
+        except Exception as error:
+            raise WrongAnswer(f"{what}: {type(error).__name__}: {error}") from error
+        compare_arrays(answer.detach().numpy(), x.grad.numpy(), what)
+    correct(f"the layer computes the input gradient in all {len(cases)} cases")
+# <<< chapter9-lead
+
+
+# >>> chapter10-lead
+def conv_filter_to_torch_function(fn):
+    """Check ``fn(filters)``: a TensorFlow ``conv2d`` filter [kH, kW, C_in, C_out] as a PyTorch
+    ``Conv2d`` weight (C_out, C_in, kH, kW) — a permutation, no flip.
+
+    Examples
+    --------
+    >>> conv_filter_to_torch_function(lambda filters: np.transpose(filters, (3, 2, 0, 1)))
+    Correct: the conv2d filter agrees on all 3 cases.
+    """
+    count = 0
+    for shape in ((3, 3, 1, 2), (2, 4, 3, 5), (1, 2, 4, 4)):
+        filters = np.arange(float(np.prod(shape))).reshape(shape)
+        what = f"the conv2d filter of shape {list(shape)}"
+        try:
+            answer = fn(filters)
+        except Exception as error:
+            raise WrongAnswer(f"{what} raised {type(error).__name__}: {error}") from error
+        compare_arrays(answer, np.transpose(filters, (3, 2, 0, 1)), what)
+        count += 1
+    correct(f"the conv2d filter agrees on all {count} cases")
+
+
+def transpose_filter_to_torch_function(fn):
+    """Check ``fn(filters)``: a TensorFlow ``conv2d_transpose`` filter [kH, kW, C_out, C_in]
+    as a PyTorch ``ConvTranspose2d`` weight (C_in, C_out, kH, kW).
+
+    Examples
+    --------
+    >>> transpose_filter_to_torch_function(lambda filters: np.transpose(filters, (3, 2, 0, 1)))
+    Correct: the conv2d_transpose filter agrees on all 3 cases.
+    """
+    count = 0
+    for shape in ((3, 3, 2, 1), (2, 4, 5, 3), (1, 2, 4, 4)):
+        filters = np.arange(float(np.prod(shape))).reshape(shape)
+        what = f"the conv2d_transpose filter of shape {list(shape)}"
+        try:
+            answer = fn(filters)
+        except Exception as error:
+            raise WrongAnswer(f"{what} raised {type(error).__name__}: {error}") from error
+        compare_arrays(answer, np.transpose(filters, (3, 2, 0, 1)), what)
+        count += 1
+    correct(f"the conv2d_transpose filter agrees on all {count} cases")
+
+
+def same_transpose_crop_function(fn):
+    """Check ``fn(i, o, k, s)``: the rows ``(top, bottom)`` to cut from PyTorch's full
+    transposed convolution (``padding=0``) to get TensorFlow's ``SAME`` result of size ``o``.
+
+    Examples
+    --------
+    >>> def crop(i, o, k, s):
+    ...     before = max((i - 1) * s + k - o, 0) // 2
+    ...     return before, (i - 1) * s + k - before - o
+    >>> same_transpose_crop_function(crop)
+    Correct: same_transpose_crop agrees on all 18 cases.
+    """
+    from .port import reachable_tf_output_sizes
+
+    cases = [dict(i=i, o=o, k=k, s=s) for i in (2, 3) for k in (2, 3, 4) for s in (1, 2)
+             for o in reachable_tf_output_sizes(i, k, s, "SAME")]
+
+    def reference(i, o, k, s):
+        before, _ = shapes.same_padding(o, k, s)
+        return (before, (i - 1) * s + k - before - o)
+
+    function_cases(lambda *a: tuple(int(v) for v in fn(*a)), reference, cases,
+                   "same_transpose_crop")
+# <<< chapter10-lead

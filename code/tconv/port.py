@@ -408,7 +408,7 @@ def check_tf_conv2d_transpose(input_shape, filters_shape, output_shape, strides=
         if out_channels == in_channels:
             raise ValueError(
                 f"{fn}: filters has shape {list(filters_shape)} but the input has "
-                f"{in_channels} channels. conv2d_transpose wants filters as [height, width, "
+                f"{in_channels} channel{'' if in_channels == 1 else 's'}. conv2d_transpose wants filters as [height, width, "
                 f"out_channels, in_channels], the reverse of conv2d's [height, width, "
                 f"in_channels, out_channels]; these look like conv2d's layout. Swap the last "
                 f"two axes: tf.transpose(filters, [0, 1, 3, 2])."

@@ -169,3 +169,50 @@ def test_chapter7_checks_reject_wrong_answers():
         check.max_pool_gradient_answer(np.zeros((1, 2, 2)), np.ones((1, 2, 2)),
                                        np.ones((1, 1, 1)))
 # <<< chapter7-lead
+
+
+# >>> chapter8-lead
+def test_chapter8_checks_reject_wrong_answers():
+    with pytest.raises(check.WrongAnswer, match="the accepted output sizes"):
+        check.tf_output_sizes_answer([8], 4, 3, 2, "SAME")
+    with pytest.raises(check.WrongAnswer, match="the filter of shape"):
+        check.swapped_filter_function(lambda filters: filters)
+    with pytest.raises(check.WrongAnswer, match="keras_output_size"):
+        check.keras_output_size_function(lambda i, k, s, padding, output_padding: i * s)
+    with pytest.raises(check.WrongAnswer, match="your gradient"):
+        check.tf_input_gradient_answer(np.zeros((1, 3, 3, 1)), np.ones((1, 3, 3, 1)),
+                                       np.ones((2, 2, 1, 1)), np.ones((1, 2, 2, 1)), 1, "VALID")
+# <<< chapter8-lead
+
+
+# >>> chapter9-lead
+def test_chapter9_checks_reject_wrong_answers():
+    import torch
+
+    with pytest.raises(check.WrongAnswer, match="transpose_weight_shape"):
+        check.transpose_weight_shape_function(lambda c_in, c_out, k, groups:
+                                              (c_out, c_in // groups, k, k))
+    with pytest.raises(check.WrongAnswer, match="an input of 1 gives"):
+        check.doubling_layer_answer(3, 2, 1, 0)
+    with pytest.raises(check.WrongAnswer, match="and back to"):
+        check.round_trip_answer(3, 2, 1)
+
+    def transposed_weight(conv):  # swaps the channel axes: the classic mistake
+        layer = torch.nn.ConvTranspose2d(conv.out_channels, conv.in_channels, conv.kernel_size,
+                                         stride=conv.stride, padding=conv.padding, bias=False)
+        return layer
+    with pytest.raises(check.WrongAnswer, match="Conv2d"):
+        check.gradient_layer_function(transposed_weight)
+# <<< chapter9-lead
+
+
+# >>> chapter10-lead
+def test_chapter10_checks_reject_wrong_answers():
+    with pytest.raises(check.WrongAnswer, match="the conv2d filter"):
+        check.conv_filter_to_torch_function(  # flips the kernel: wrong
+            lambda filters: np.transpose(filters, (3, 2, 0, 1))[:, :, ::-1, ::-1])
+    with pytest.raises(check.WrongAnswer, match="the conv2d_transpose filter"):
+        check.transpose_filter_to_torch_function(lambda f: np.transpose(f, (2, 3, 0, 1)))
+    with pytest.raises(check.WrongAnswer, match="same_transpose_crop"):
+        check.same_transpose_crop_function(lambda i, o, k, s: (1, 1))
+# <<< chapter10-lead
