@@ -308,115 +308,9 @@ def im2col_bytes_function(fn):
     function_cases(fn, reference, cases, "im2col_bytes")
 
 
-# >>> chapter3
-# (chapter section, empty so far)
-# <<< chapter3
+# ---------------------------------------------------------------- chapter 3
 
 
-# >>> chapter4
-# (chapter section, empty so far)
-# <<< chapter4
-
-
-# >>> chapter5
-# (chapter section, empty so far)
-# <<< chapter5
-
-
-# >>> chapter6
-# (chapter section, empty so far)
-# <<< chapter6
-
-
-# >>> chapter7
-# (chapter section, empty so far)
-# <<< chapter7
-
-
-# >>> chapter11
-def conv_transpose_flops_function(fn):
-    """Check ``fn(n, c_in, c_out, h, w, k)``: floating-point operations of a transposed convolution.
-
-    Count a multiply and an add as two operations; groups = 1; every input pixel meets
-    every kernel weight once (the scatter view), so padding and stride do not matter.
-
-    Examples
-    --------
-    >>> conv_transpose_flops_function(
-    ...     lambda n, c_in, c_out, h, w, k: 2 * n * c_in * c_out * h * w * k * k)
-    Correct: conv_transpose_flops agrees on all 8 cases.
-    """
-    cases = [dict(n=n, c_in=c_in, c_out=c_out, h=h, w=w, k=k)
-             for n, c_in, c_out in ((1, 1, 1), (8, 64, 32)) for h, w in ((4, 4), (5, 7))
-             for k in (3, 4)]
-
-    def reference(n, c_in, c_out, h, w, k):
-        return 2 * n * c_in * c_out * h * w * k * k
-
-    function_cases(fn, reference, cases, "conv_transpose_flops")
-
-
-def zero_fraction_function(fn):
-    """Check ``fn(i, s)``: the fraction of zeros in an i × i input after inserting s - 1 zeros
-    between neighbouring pixels (no padding).
-
-    Examples
-    --------
-    >>> zero_fraction_function(lambda i, s: 1 - i * i / ((i - 1) * s + 1) ** 2)
-    Correct: zero_fraction agrees on all 12 cases.
-    """
-    cases = [dict(i=i, s=s) for i in (1, 2, 5, 32) for s in (1, 2, 3)]
-
-    def reference(i, s):
-        side = (i - 1) * s + 1
-        return 1 - (i * i) / (side * side)
-
-    def rounded(i, s):
-        return round(float(fn(i=i, s=s)), 9)
-
-    function_cases(rounded, lambda i, s: round(reference(i, s), 9), cases, "zero_fraction")
-
-
-def zero_insertion_flops_function(fn):
-    """Check ``fn(n, c_in, c_out, h, w, k, s, p)``: operations of the zero-insertion method,
-    a stride-1 convolution over the zero-inserted, padded input (2 per multiply-add).
-
-    Examples
-    --------
-    >>> def ops(n, c_in, c_out, h, w, k, s, p):
-    ...     out_h, out_w = (h - 1) * s - 2 * p + k, (w - 1) * s - 2 * p + k
-    ...     return 2 * n * c_in * c_out * out_h * out_w * k * k
-    >>> zero_insertion_flops_function(ops)
-    Correct: zero_insertion_flops agrees on all 8 cases.
-    """
-    cases = [dict(n=n, c_in=c_in, c_out=c_out, h=h, w=w, k=k, s=s, p=p)
-             for n, c_in, c_out in ((1, 1, 1), (8, 64, 32)) for h, w in ((4, 4), (5, 7))
-             for k, s, p in ((3, 2, 1), (4, 2, 1))]
-
-    def reference(n, c_in, c_out, h, w, k, s, p):
-        out_h, out_w = shapes.conv_transpose2d_output_size((h, w), k, stride=s, padding=p)
-        return 2 * n * c_in * c_out * out_h * out_w * k * k
-
-    function_cases(fn, reference, cases, "zero_insertion_flops")
-
-
-def conv_transpose_matrix_nnz_answer(answer, weight_shape, input_size, **options):
-    """Check the number of nonzeros you worked out for the matrix Cᵀ of a transposed convolution.
-
-    Examples
-    --------
-    >>> conv_transpose_matrix_nnz_answer(36, (1, 1, 4, 4), (2, 2), stride=2, padding=1)
-    Correct: Cᵀ has 36 nonzeros.
-    """
-    from .matrix import conv_transpose_matrix
-
-    expected = conv_transpose_matrix(np.ones(weight_shape), input_size, **options).nnz
-    compare_values(int(answer), int(expected), "the nonzeros of Cᵀ")
-    correct(f"Cᵀ has {expected} nonzeros")
-# <<< chapter11
-
-
-# >>> chapter3-lead
 def transpose_matrix_shape_answer(answer, weight_shape, input_size, **options):
     """Check the shape ``(rows, columns)`` of Cᵀ for a convolution layer.
 
@@ -496,10 +390,11 @@ def gradient_output_padding_answer(answer, input_size, kernel_size, stride, padd
     expected = shapes.output_padding_for_size(out, input_size, kernel_size, stride, padding)
     compare_values(int(answer), expected, "output_padding")
     correct(f"output_padding={expected} gives back {input_size} pixels")
-# <<< chapter3-lead
 
 
-# >>> chapter4-lead
+# ---------------------------------------------------------------- chapter 4
+
+
 def conv_transpose_loops_function(fn):
     """Check ``fn(x, w, stride, padding)``: a one-channel transposed convolution of a 2-D
     array ``x`` with a square kernel ``w``, returned as a 2-D array.
@@ -593,10 +488,11 @@ def scatter_multiply_adds_function(fn):
         return n * c_in * (c_out // groups) * h * w * k * k
 
     function_cases(fn, reference, cases, "scatter_multiply_adds")
-# <<< chapter4-lead
 
 
-# >>> chapter5-lead
+# ---------------------------------------------------------------- chapter 5
+
+
 def conv_transpose_output_size_function(fn):
     """Check ``fn(i, k, s, p, output_padding)``: the output size of a transposed convolution.
 
@@ -653,10 +549,11 @@ def output_padding_function(fn):
         return shapes.output_padding_for_size(i, o, k, s, p)
 
     function_cases(fn, reference, cases, "output_padding")
-# <<< chapter5-lead
 
 
-# >>> chapter6-lead
+# ---------------------------------------------------------------- chapter 6
+
+
 def overlap_count_1d_function(fn):
     """Check ``fn(n, k, s)``: how many input pixels reach each output pixel of a 1-D
     transposed convolution (no padding), as an array.
@@ -730,10 +627,11 @@ def pixel_shuffle_function(fn):
         compare_arrays(answer, pixel_shuffle(x, r), what)
         count += 1
     correct(f"pixel_shuffle agrees on all {count} cases")
-# <<< chapter6-lead
 
 
-# >>> chapter7-lead
+# ---------------------------------------------------------------- chapter 7
+
+
 def max_pool_function(fn):
     """Check ``fn(x)``: 2×2 max pooling with stride 2 of a 2-D array ``x`` (even sides),
     returning ``(values, indices)`` with PyTorch's flat indices ``row * W + column``.
@@ -825,10 +723,11 @@ def max_pool_gradient_answer(answer, x, g):
     expected = max_unpool2d(np.asarray(g, dtype=float), indices, 2, output_size=x.shape[-2:])
     compare_arrays(answer, expected, "your gradient")
     correct("the gradient is right")
-# <<< chapter7-lead
 
 
-# >>> chapter8-lead
+# ---------------------------------------------------------------- chapter 8
+
+
 def tf_output_sizes_answer(answer, input_size, kernel_size, stride, padding):
     """Check the list of output sizes ``tf.nn.conv2d_transpose`` accepts along one axis.
 
@@ -919,10 +818,11 @@ def tf_input_gradient_answer(answer, x, filters, g, strides, padding):
     (y * torch.tensor(np.asarray(g, dtype=float).transpose(0, 3, 1, 2))).sum().backward()
     compare_arrays(answer, t.grad.numpy().transpose(0, 2, 3, 1), "your gradient", atol=1e-4)
     correct("the gradient is right")
-# <<< chapter8-lead
 
 
-# >>> chapter9-lead
+# ---------------------------------------------------------------- chapter 9
+
+
 def transpose_weight_shape_function(fn):
     """Check ``fn(in_channels, out_channels, k, groups)``: the weight shape of
     ``nn.ConvTranspose2d(in_channels, out_channels, k, groups=groups)``.
@@ -1015,10 +915,11 @@ def gradient_layer_function(fn):
             raise WrongAnswer(f"{what}: {type(error).__name__}: {error}") from error
         compare_arrays(answer.detach().numpy(), x.grad.numpy(), what)
     correct(f"the layer computes the input gradient in all {len(cases)} cases")
-# <<< chapter9-lead
 
 
-# >>> chapter10-lead
+# ---------------------------------------------------------------- chapter 10
+
+
 def conv_filter_to_torch_function(fn):
     """Check ``fn(filters)``: a TensorFlow ``conv2d`` filter [kH, kW, C_in, C_out] as a PyTorch
     ``Conv2d`` weight (C_out, C_in, kH, kW) — a permutation, no flip.
@@ -1086,4 +987,87 @@ def same_transpose_crop_function(fn):
 
     function_cases(lambda *a: tuple(int(v) for v in fn(*a)), reference, cases,
                    "same_transpose_crop")
-# <<< chapter10-lead
+
+
+# ---------------------------------------------------------------- chapter 11
+
+
+def conv_transpose_flops_function(fn):
+    """Check ``fn(n, c_in, c_out, h, w, k)``: floating-point operations of a transposed convolution.
+
+    Count a multiply and an add as two operations; groups = 1; every input pixel meets
+    every kernel weight once (the scatter view), so padding and stride do not matter.
+
+    Examples
+    --------
+    >>> conv_transpose_flops_function(
+    ...     lambda n, c_in, c_out, h, w, k: 2 * n * c_in * c_out * h * w * k * k)
+    Correct: conv_transpose_flops agrees on all 8 cases.
+    """
+    cases = [dict(n=n, c_in=c_in, c_out=c_out, h=h, w=w, k=k)
+             for n, c_in, c_out in ((1, 1, 1), (8, 64, 32)) for h, w in ((4, 4), (5, 7))
+             for k in (3, 4)]
+
+    def reference(n, c_in, c_out, h, w, k):
+        return 2 * n * c_in * c_out * h * w * k * k
+
+    function_cases(fn, reference, cases, "conv_transpose_flops")
+
+
+def zero_fraction_function(fn):
+    """Check ``fn(i, s)``: the fraction of zeros in an i × i input after inserting s - 1 zeros
+    between neighbouring pixels (no padding).
+
+    Examples
+    --------
+    >>> zero_fraction_function(lambda i, s: 1 - i * i / ((i - 1) * s + 1) ** 2)
+    Correct: zero_fraction agrees on all 12 cases.
+    """
+    cases = [dict(i=i, s=s) for i in (1, 2, 5, 32) for s in (1, 2, 3)]
+
+    def reference(i, s):
+        side = (i - 1) * s + 1
+        return 1 - (i * i) / (side * side)
+
+    def rounded(i, s):
+        return round(float(fn(i=i, s=s)), 9)
+
+    function_cases(rounded, lambda i, s: round(reference(i, s), 9), cases, "zero_fraction")
+
+
+def zero_insertion_flops_function(fn):
+    """Check ``fn(n, c_in, c_out, h, w, k, s, p)``: operations of the zero-insertion method,
+    a stride-1 convolution over the zero-inserted, padded input (2 per multiply-add).
+
+    Examples
+    --------
+    >>> def ops(n, c_in, c_out, h, w, k, s, p):
+    ...     out_h, out_w = (h - 1) * s - 2 * p + k, (w - 1) * s - 2 * p + k
+    ...     return 2 * n * c_in * c_out * out_h * out_w * k * k
+    >>> zero_insertion_flops_function(ops)
+    Correct: zero_insertion_flops agrees on all 8 cases.
+    """
+    cases = [dict(n=n, c_in=c_in, c_out=c_out, h=h, w=w, k=k, s=s, p=p)
+             for n, c_in, c_out in ((1, 1, 1), (8, 64, 32)) for h, w in ((4, 4), (5, 7))
+             for k, s, p in ((3, 2, 1), (4, 2, 1))]
+
+    def reference(n, c_in, c_out, h, w, k, s, p):
+        out_h, out_w = shapes.conv_transpose2d_output_size((h, w), k, stride=s, padding=p)
+        return 2 * n * c_in * c_out * out_h * out_w * k * k
+
+    function_cases(fn, reference, cases, "zero_insertion_flops")
+
+
+def conv_transpose_matrix_nnz_answer(answer, weight_shape, input_size, **options):
+    """Check the number of nonzeros you worked out for the matrix Cᵀ of a transposed convolution.
+
+    Examples
+    --------
+    >>> conv_transpose_matrix_nnz_answer(36, (1, 1, 4, 4), (2, 2), stride=2, padding=1)
+    Correct: Cᵀ has 36 nonzeros.
+    """
+    from .matrix import conv_transpose_matrix
+
+    expected = conv_transpose_matrix(np.ones(weight_shape), input_size, **options).nnz
+    compare_values(int(answer), int(expected), "the nonzeros of Cᵀ")
+    correct(f"Cᵀ has {expected} nonzeros")

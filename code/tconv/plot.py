@@ -410,28 +410,3 @@ def plot_lines(x, ys, labels, title, xlabel, ylabel, logx=False, logy=False,
     else:
         ax.legend()
     return fig
-
-
-# >>> chapter3
-# (chapter section, empty so far)
-# <<< chapter3
-
-
-# >>> chapter4
-# (chapter section, empty so far)
-# <<< chapter4
-
-
-# >>> chapter5
-# (chapter section, empty so far)
-# <<< chapter5
-
-
-# >>> chapter6
-# (chapter section, empty so far)
-# <<< chapter6
-
-
-# >>> chapter7
-# (chapter section, empty so far)
-# <<< chapter7

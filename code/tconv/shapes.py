@@ -453,8 +453,3 @@ def output_padding_for_size(input_size, output_size, kernel_size, stride=1, padd
             )
         result.append(o - reachable[0])
     return result[0] if scalar else tuple(result)
-
-
-# >>> chapter5
-# (chapter section, empty so far)
-# <<< chapter5

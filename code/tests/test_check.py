@@ -53,45 +53,9 @@ def test_chapter2_checks_reject_wrong_answers():
         check.im2col_bytes_function(lambda n, c, h, w, k, s, p, itemsize: n * c * h * w * itemsize)
 
 
-# >>> chapter3
-# (chapter section, empty so far)
-# <<< chapter3
+# ---------------------------------------------------------------- chapter 3
 
 
-# >>> chapter4
-# (chapter section, empty so far)
-# <<< chapter4
-
-
-# >>> chapter5
-# (chapter section, empty so far)
-# <<< chapter5
-
-
-# >>> chapter6
-# (chapter section, empty so far)
-# <<< chapter6
-
-
-# >>> chapter7
-# (chapter section, empty so far)
-# <<< chapter7
-
-
-# >>> chapter11
-def test_chapter11_checks_reject_wrong_answers():
-    with pytest.raises(check.WrongAnswer, match="conv_transpose_flops"):
-        check.conv_transpose_flops_function(lambda n, c_in, c_out, h, w, k: n * c_in * c_out * h * w * k * k)
-    with pytest.raises(check.WrongAnswer, match="zero_fraction"):
-        check.zero_fraction_function(lambda i, s: 1 - 1 / s)
-    with pytest.raises(check.WrongAnswer, match="zero_insertion_flops"):
-        check.zero_insertion_flops_function(lambda n, c_in, c_out, h, w, k, s, p: 0)
-    with pytest.raises(check.WrongAnswer, match="the nonzeros of Cᵀ"):
-        check.conv_transpose_matrix_nnz_answer(64, (1, 1, 4, 4), (2, 2), stride=2, padding=1)
-# <<< chapter11
-
-
-# >>> chapter3-lead
 def test_chapter3_checks_reject_wrong_answers():
     with pytest.raises(check.WrongAnswer, match="the shape of Cᵀ"):
         check.transpose_matrix_shape_answer((4, 16), (1, 1, 3, 3), (4, 4))
@@ -102,10 +66,11 @@ def test_chapter3_checks_reject_wrong_answers():
                                     np.ones((1, 2, 2)))
     with pytest.raises(check.WrongAnswer, match="output_padding"):
         check.gradient_output_padding_answer(0, 6, 3, stride=2, padding=1)
-# <<< chapter3-lead
 
 
-# >>> chapter4-lead
+# ---------------------------------------------------------------- chapter 4
+
+
 def test_chapter4_checks_reject_wrong_answers():
     from tconv.transpose import conv_transpose2d
 
@@ -121,10 +86,11 @@ def test_chapter4_checks_reject_wrong_answers():
     with pytest.raises(check.WrongAnswer, match="scatter_multiply_adds"):
         check.scatter_multiply_adds_function(
             lambda n, c_in, c_out, h, w, k, groups: n * c_in * c_out * h * w * k * k)
-# <<< chapter4-lead
 
 
-# >>> chapter5-lead
+# ---------------------------------------------------------------- chapter 5
+
+
 def test_chapter5_checks_reject_wrong_answers():
     with pytest.raises(check.WrongAnswer, match="conv_transpose_output_size"):
         check.conv_transpose_output_size_function(
@@ -133,10 +99,11 @@ def test_chapter5_checks_reject_wrong_answers():
         check.remainder_function(lambda i, k, s, p: (i - k) % s)
     with pytest.raises(check.WrongAnswer, match="output_padding"):
         check.output_padding_function(lambda i, o, k, s, p: 0)
-# <<< chapter5-lead
 
 
-# >>> chapter6-lead
+# ---------------------------------------------------------------- chapter 6
+
+
 def test_chapter6_checks_reject_wrong_answers():
     with pytest.raises(check.WrongAnswer, match="overlap_count_1d"):
         check.overlap_count_1d_function(lambda n, k, s: np.ones((n - 1) * s + k))
@@ -148,10 +115,11 @@ def test_chapter6_checks_reject_wrong_answers():
         check.pixel_shuffle_function(  # channels taken in the wrong order
             lambda x, r: x.reshape(x.shape[0], r, r, -1, *x.shape[2:])
             .transpose(0, 3, 4, 1, 5, 2).reshape(x.shape[0], -1, x.shape[2] * r, x.shape[3] * r))
-# <<< chapter6-lead
 
 
-# >>> chapter7-lead
+# ---------------------------------------------------------------- chapter 7
+
+
 def test_chapter7_checks_reject_wrong_answers():
     from tconv.pooling import max_pool2d
 
@@ -168,10 +136,11 @@ def test_chapter7_checks_reject_wrong_answers():
     with pytest.raises(check.WrongAnswer, match="your gradient"):
         check.max_pool_gradient_answer(np.zeros((1, 2, 2)), np.ones((1, 2, 2)),
                                        np.ones((1, 1, 1)))
-# <<< chapter7-lead
 
 
-# >>> chapter8-lead
+# ---------------------------------------------------------------- chapter 8
+
+
 def test_chapter8_checks_reject_wrong_answers():
     with pytest.raises(check.WrongAnswer, match="the accepted output sizes"):
         check.tf_output_sizes_answer([8], 4, 3, 2, "SAME")
@@ -182,10 +151,11 @@ def test_chapter8_checks_reject_wrong_answers():
     with pytest.raises(check.WrongAnswer, match="your gradient"):
         check.tf_input_gradient_answer(np.zeros((1, 3, 3, 1)), np.ones((1, 3, 3, 1)),
                                        np.ones((2, 2, 1, 1)), np.ones((1, 2, 2, 1)), 1, "VALID")
-# <<< chapter8-lead
 
 
-# >>> chapter9-lead
+# ---------------------------------------------------------------- chapter 9
+
+
 def test_chapter9_checks_reject_wrong_answers():
     import torch
 
@@ -203,10 +173,11 @@ def test_chapter9_checks_reject_wrong_answers():
         return layer
     with pytest.raises(check.WrongAnswer, match="Conv2d"):
         check.gradient_layer_function(transposed_weight)
-# <<< chapter9-lead
 
 
-# >>> chapter10-lead
+# ---------------------------------------------------------------- chapter 10
+
+
 def test_chapter10_checks_reject_wrong_answers():
     with pytest.raises(check.WrongAnswer, match="the conv2d filter"):
         check.conv_filter_to_torch_function(  # flips the kernel: wrong
@@ -215,4 +186,18 @@ def test_chapter10_checks_reject_wrong_answers():
         check.transpose_filter_to_torch_function(lambda f: np.transpose(f, (2, 3, 0, 1)))
     with pytest.raises(check.WrongAnswer, match="same_transpose_crop"):
         check.same_transpose_crop_function(lambda i, o, k, s: (1, 1))
-# <<< chapter10-lead
+
+
+# ---------------------------------------------------------------- chapter 11
+
+
+def test_chapter11_checks_reject_wrong_answers():
+    with pytest.raises(check.WrongAnswer, match="conv_transpose_flops"):
+        check.conv_transpose_flops_function(
+            lambda n, c_in, c_out, h, w, k: n * c_in * c_out * h * w * k * k)  # forgot the 2
+    with pytest.raises(check.WrongAnswer, match="zero_fraction"):
+        check.zero_fraction_function(lambda i, s: 1 - 1 / s)
+    with pytest.raises(check.WrongAnswer, match="zero_insertion_flops"):
+        check.zero_insertion_flops_function(lambda n, c_in, c_out, h, w, k, s, p: 0)
+    with pytest.raises(check.WrongAnswer, match="the nonzeros of Cᵀ"):
+        check.conv_transpose_matrix_nnz_answer(64, (1, 1, 4, 4), (2, 2), stride=2, padding=1)

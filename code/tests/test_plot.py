@@ -24,28 +24,3 @@ def test_background_is_opaque_white_for_dark_mode():
 
 def test_colormaps_are_colorblind_safe():
     assert {plot.MAGNITUDE, plot.SIGNED, plot.PHOTO} <= {"cividis", "viridis", "PuOr", "gray"}
-
-
-# >>> chapter3
-# (chapter section, empty so far)
-# <<< chapter3
-
-
-# >>> chapter4
-# (chapter section, empty so far)
-# <<< chapter4
-
-
-# >>> chapter5
-# (chapter section, empty so far)
-# <<< chapter5
-
-
-# >>> chapter6
-# (chapter section, empty so far)
-# <<< chapter6
-
-
-# >>> chapter7
-# (chapter section, empty so far)
-# <<< chapter7

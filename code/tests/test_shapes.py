@@ -111,8 +111,3 @@ def test_equivalent_convolution_has_the_transposes_output_size(i, k, s, p, op, d
 
 def test_pair():
     assert pair(3, "s", "f") == (3, 3) and as_pair((1, 2)) == (1, 2)
-
-
-# >>> chapter5
-# (chapter section, empty so far)
-# <<< chapter5
