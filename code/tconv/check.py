@@ -92,6 +92,18 @@ def compare_values(answer, expected, what):
         raise WrongAnswer(f"{what}: you return {answer!r}, expected {expected!r}.")
 
 
+def call(fn, arguments, what):
+    """Call a student's function; if it fails, say on which case, as a :class:`WrongAnswer`.
+
+    >>> call(len, ([1, 2],), "len of a list")
+    2
+    """
+    try:
+        return fn(*arguments)
+    except Exception as error:  # the student's code failed: say on which case
+        raise WrongAnswer(f"{what} raised {type(error).__name__}: {error}") from error
+
+
 def function_cases(fn, reference, cases, name):
     """Call ``fn`` and ``reference`` on every case (a dict of keyword arguments) and compare.
 
@@ -101,10 +113,7 @@ def function_cases(fn, reference, cases, name):
     for case in cases:
         expected = reference(**case)
         what = format_call(name, case)
-        try:
-            answer = fn(*case.values())  # positional: the student may name parameters freely
-        except Exception as error:  # the student's code failed: say on which case
-            raise WrongAnswer(f"{what} raised {type(error).__name__}: {error}") from error
+        answer = call(fn, tuple(case.values()), what)  # positional: any parameter names
         if isinstance(expected, np.ndarray) or hasattr(expected, "toarray"):
             compare_arrays(answer, expected.toarray() if hasattr(expected, "toarray") else expected,
                            what)
@@ -207,10 +216,7 @@ def conv2d_function(fn, seed=0):
         bias = rng.integers(-2, 3, c_out).astype(float)
         what = (f"case {case + 1}: x {x.shape}, weight {weight.shape}, "
                 f"stride={stride}, padding={padding}")
-        try:
-            answer = fn(x, weight, bias, stride, padding)
-        except Exception as error:
-            raise WrongAnswer(f"{what} raised {type(error).__name__}: {error}") from error
+        answer = call(fn, (x, weight, bias, stride, padding), what)
         compare_arrays(answer, conv2d(x, weight, bias, stride=stride, padding=padding), what)
     correct("your convolution agrees on all 12 cases")
 
@@ -281,10 +287,7 @@ def kernel_from_matrix_function(fn, seed=0):
         kernel = rng.integers(-4, 5, (k, k)).astype(float)
         C = conv_matrix(kernel.reshape(1, 1, k, k), n)
         what = f"kernel_from_matrix(C, kernel_size={k}, input_size={n})"
-        try:
-            answer = fn(C, k, n)
-        except Exception as error:
-            raise WrongAnswer(f"{what} raised {type(error).__name__}: {error}") from error
+        answer = call(fn, (C, k, n), what)
         compare_arrays(answer, kernel, what)
         count += 1
     correct(f"kernel_from_matrix agrees on all {count} cases")
@@ -350,10 +353,7 @@ def conv_transpose_by_matrix_function(fn):
         kernel = rng.integers(-2, 3, (k, k)).astype(float)
         expected = conv_transpose2d(y[None], kernel[None, None])[0]
         what = f"conv_transpose_by_matrix(y of shape {y.shape}, kernel of shape {kernel.shape})"
-        try:
-            answer = fn(y, kernel)
-        except Exception as error:
-            raise WrongAnswer(f"{what} raised {type(error).__name__}: {error}") from error
+        answer = call(fn, (y, kernel), what)
         compare_arrays(answer, expected, what)
         count += 1
     correct(f"conv_transpose_by_matrix agrees on all {count} cases")
@@ -416,10 +416,7 @@ def conv_transpose_loops_function(fn):
         w = rng.integers(-2, 3, (k, k)).astype(float)
         expected = conv_transpose2d(x[None], w[None, None], stride=stride, padding=padding)[0]
         what = f"case x {shape}, kernel {k}×{k}, stride={stride}, padding={padding}"
-        try:
-            answer = fn(x, w, stride, padding)
-        except Exception as error:
-            raise WrongAnswer(f"{what} raised {type(error).__name__}: {error}") from error
+        answer = call(fn, (x, w, stride, padding), what)
         compare_arrays(answer, expected, what)
     correct(f"conv_transpose_loops agrees on all {len(cases)} cases")
 
@@ -461,10 +458,7 @@ def conv_weight_of_transpose_function(fn):
                           ((6, 2, 3, 3), 3)):
         weight = np.arange(float(np.prod(shape))).reshape(shape)
         what = f"conv_weight_of_transpose(weight of shape {shape}, groups={groups})"
-        try:
-            answer = fn(weight, groups)
-        except Exception as error:
-            raise WrongAnswer(f"{what} raised {type(error).__name__}: {error}") from error
+        answer = call(fn, (weight, groups), what)
         compare_arrays(answer, conv_weight_of_transpose(weight, groups), what)
         count += 1
     correct(f"conv_weight_of_transpose agrees on all {count} cases")
@@ -620,10 +614,7 @@ def pixel_shuffle_function(fn):
     for shape, r in (((1, 4, 1, 1), 2), ((1, 4, 2, 3), 2), ((2, 9, 2, 2), 3), ((1, 8, 3, 2), 2)):
         x = np.arange(float(np.prod(shape))).reshape(shape)
         what = f"pixel_shuffle(x of shape {shape}, r={r})"
-        try:
-            answer = fn(x, r)
-        except Exception as error:
-            raise WrongAnswer(f"{what} raised {type(error).__name__}: {error}") from error
+        answer = call(fn, (x, r), what)
         compare_arrays(answer, pixel_shuffle(x, r), what)
         count += 1
     correct(f"pixel_shuffle agrees on all {count} cases")
@@ -639,7 +630,7 @@ def max_pool_function(fn):
     Examples
     --------
     >>> from tconv.pooling import max_pool2d
-    >>> max_pool_function(lambda x: max_pool2d(x[None], 2, return_indices=True))
+    >>> max_pool_function(lambda x: [a[0] for a in max_pool2d(x[None], 2, return_indices=True)])
     Correct: max pooling agrees on all 4 cases.
     """
     from .pooling import max_pool2d
@@ -650,14 +641,9 @@ def max_pool_function(fn):
         x = rng.permutation(np.arange(float(np.prod(shape)))).reshape(shape)
         values, indices = max_pool2d(x[None], 2, return_indices=True)
         what = f"max pooling of a {shape[0]}×{shape[1]} input"
-        try:
-            answer_values, answer_indices = fn(x)
-        except Exception as error:
-            raise WrongAnswer(f"{what} raised {type(error).__name__}: {error}") from error
-        compare_arrays(np.reshape(answer_values, values[0].shape) if np.size(answer_values)
-                       == values.size else answer_values, values[0], what + ": the values")
-        compare_arrays(np.reshape(answer_indices, indices[0].shape) if np.size(answer_indices)
-                       == indices.size else answer_indices, indices[0], what + ": the indices")
+        answer_values, answer_indices = call(fn, (x,), what)
+        compare_arrays(answer_values, values[0], what + ": the values")
+        compare_arrays(answer_indices, indices[0], what + ": the indices")
     correct(f"max pooling agrees on all {len(shapes_)} cases")
 
 
@@ -683,10 +669,7 @@ def max_unpool_function(fn):
         values, indices = max_pool2d(x[None], 2, return_indices=True)
         expected = max_unpool2d(values, indices, 2, output_size=shape)[0]
         what = f"max unpooling to {shape[0]}×{shape[1]}"
-        try:
-            answer = fn(values[0], indices[0], shape)
-        except Exception as error:
-            raise WrongAnswer(f"{what} raised {type(error).__name__}: {error}") from error
+        answer = call(fn, (values[0], indices[0], shape), what)
         compare_arrays(answer, expected, what)
     correct(f"max unpooling agrees on all {len(cases)} cases")
 
@@ -756,10 +739,7 @@ def swapped_filter_function(fn):
     for shape in ((3, 3, 1, 2), (2, 4, 3, 5), (1, 1, 4, 4)):
         filters = np.arange(float(np.prod(shape))).reshape(shape)
         what = f"the filter of shape {list(shape)}"
-        try:
-            answer = fn(filters)
-        except Exception as error:
-            raise WrongAnswer(f"{what} raised {type(error).__name__}: {error}") from error
+        answer = call(fn, (filters,), what)
         compare_arrays(answer, np.transpose(filters, (0, 1, 3, 2)), what)
         count += 1
     correct(f"the filter layout agrees on all {count} cases")
@@ -933,10 +913,7 @@ def conv_filter_to_torch_function(fn):
     for shape in ((3, 3, 1, 2), (2, 4, 3, 5), (1, 2, 4, 4)):
         filters = np.arange(float(np.prod(shape))).reshape(shape)
         what = f"the conv2d filter of shape {list(shape)}"
-        try:
-            answer = fn(filters)
-        except Exception as error:
-            raise WrongAnswer(f"{what} raised {type(error).__name__}: {error}") from error
+        answer = call(fn, (filters,), what)
         compare_arrays(answer, np.transpose(filters, (3, 2, 0, 1)), what)
         count += 1
     correct(f"the conv2d filter agrees on all {count} cases")
@@ -955,10 +932,7 @@ def transpose_filter_to_torch_function(fn):
     for shape in ((3, 3, 2, 1), (2, 4, 5, 3), (1, 2, 4, 4)):
         filters = np.arange(float(np.prod(shape))).reshape(shape)
         what = f"the conv2d_transpose filter of shape {list(shape)}"
-        try:
-            answer = fn(filters)
-        except Exception as error:
-            raise WrongAnswer(f"{what} raised {type(error).__name__}: {error}") from error
+        answer = call(fn, (filters,), what)
         compare_arrays(answer, np.transpose(filters, (3, 2, 0, 1)), what)
         count += 1
     correct(f"the conv2d_transpose filter agrees on all {count} cases")
