@@ -1,7 +1,7 @@
 """Convolution (cross-correlation, as deep-learning frameworks define it) in NumPy.
 
-Layouts are PyTorch's: input ``(N, C_in, H, W)`` or unbatched ``(C_in, H, W)``,
-weight ``(C_out, C_in / groups, kH, kW)``.
+Layouts are PyTorch's: input ``(N, c_in, H, W)`` or unbatched ``(c_in, H, W)``,
+weight ``(c_out, c_in / groups, kH, kW)``.
 """
 
 import numpy as np
@@ -83,9 +83,9 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 
     Parameters
     ----------
-    x : array, shape (N, C_in, H, W) or (C_in, H, W)
-    weight : array, shape (C_out, C_in / groups, kH, kW)
-    bias : array, shape (C_out,), optional
+    x : array, shape (N, c_in, H, W) or (c_in, H, W)
+    weight : array, shape (c_out, c_in / groups, kH, kW)
+    bias : array, shape (c_out,), optional
     stride, dilation : int or pair of int
     padding : int, pair of int, "valid" or "same"
         ``"same"`` follows TensorFlow for any stride: output ``ceil(H / s)``,
@@ -95,7 +95,7 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 
     Returns
     -------
-    array, shape (N, C_out, H_out, W_out), or (C_out, H_out, W_out) for unbatched x
+    array, shape (N, c_out, H_out, W_out), or (c_out, H_out, W_out) for unbatched x
 
     Examples
     --------

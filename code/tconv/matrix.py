@@ -1,6 +1,6 @@
 """Convolution as a matrix: the sparse matrix C, and the im2col view.
 
-For one image ``x`` of shape ``(C_in, H, W)``::
+For one image ``x`` of shape ``(c_in, H, W)``::
 
     conv2d(x, weight, ...).reshape(-1) == conv_matrix(weight, (H, W), ...) @ x.reshape(-1)
 
@@ -21,7 +21,7 @@ def conv_matrix(weight, input_size, stride=1, padding=0, dilation=1, groups=1):
 
     Parameters
     ----------
-    weight : array, shape (C_out, C_in / groups, kH, kW)
+    weight : array, shape (c_out, c_in / groups, kH, kW)
     input_size : int or pair of int
         ``(H, W)`` of the input image.
     stride, padding, dilation, groups
@@ -29,7 +29,7 @@ def conv_matrix(weight, input_size, stride=1, padding=0, dilation=1, groups=1):
 
     Returns
     -------
-    scipy.sparse.csr_array, shape (C_out * H_out * W_out, C_in * H * W)
+    scipy.sparse.csr_array, shape (c_out * H_out * W_out, c_in * H * W)
         Zero padding has no column: a weight that falls on padding is dropped.
 
     Examples
@@ -78,7 +78,7 @@ def im2col(x, kernel_size, stride=1, padding=0, dilation=1):
     """Unfold every patch a kernel sees into a column: ``torch.nn.functional.unfold``.
 
     The convolution is then one matrix product:
-    ``weight.reshape(C_out, -1) @ im2col(x, ...)`` has shape ``(N, C_out, L)``.
+    ``weight.reshape(c_out, -1) @ im2col(x, ...)`` has shape ``(N, c_out, L)``.
 
     Parameters
     ----------
@@ -90,7 +90,7 @@ def im2col(x, kernel_size, stride=1, padding=0, dilation=1):
     -------
     array, shape (N, C * kH * kW, L), or (C * kH * kW, L) for unbatched x
         ``L = H_out * W_out`` patches; rows are ordered channel, kernel row,
-        kernel column, like ``weight.reshape(C_out, -1)``.
+        kernel column, like ``weight.reshape(c_out, -1)``.
 
     Examples
     --------
@@ -122,7 +122,7 @@ def conv_transpose_matrix(weight, input_size, stride=1, padding=0, output_paddin
                           groups=1):
     """The matrix of a transposed convolution: Cᵀ, as a ``scipy.sparse.csr_array``.
 
-    ``weight`` has the transposed convolution's layout ``(C_in, C_out / groups, kH, kW)``,
+    ``weight`` has the transposed convolution's layout ``(c_in, c_out / groups, kH, kW)``,
     which is also the layout of the *convolution* from its output back to its input.
     C is that convolution's :func:`conv_matrix` for the output size; this returns its
     transpose, keeping the columns of the ``input_size`` pixels (with
@@ -131,7 +131,7 @@ def conv_transpose_matrix(weight, input_size, stride=1, padding=0, output_paddin
 
     Parameters
     ----------
-    weight : array, shape (C_in, C_out / groups, kH, kW)
+    weight : array, shape (c_in, c_out / groups, kH, kW)
     input_size : int or pair of int
         ``(H, W)`` of the transposed convolution's input.
     stride, padding, output_padding, dilation, groups
@@ -139,7 +139,7 @@ def conv_transpose_matrix(weight, input_size, stride=1, padding=0, output_paddin
 
     Returns
     -------
-    scipy.sparse.csr_array, shape (C_out * H_out * W_out, C_in * H * W)
+    scipy.sparse.csr_array, shape (c_out * H_out * W_out, c_in * H * W)
 
     Examples
     --------

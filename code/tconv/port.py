@@ -7,8 +7,8 @@ conventions differ. No kernel is ever flipped when porting:
                            TensorFlow                  PyTorch
 =========================  ==========================  ==========================
 images                     NHWC                        NCHW
-conv2d kernel              [kH, kW, C_in, C_out]       (C_out, C_in, kH, kW)
-conv2d_transpose kernel    [kH, kW, C_out, C_in]       (C_in, C_out, kH, kW)
+conv2d kernel              [kH, kW, c_in, c_out]       (c_out, c_in, kH, kW)
+conv2d_transpose kernel    [kH, kW, c_out, c_in]       (c_in, c_out, kH, kW)
 padding                    "SAME", "VALID", explicit   int or pair, symmetric
 =========================  ==========================  ==========================
 
@@ -112,7 +112,7 @@ def conv2d_tf_to_torch(filters, input_size, strides=1, padding="VALID", dilation
 
     Parameters
     ----------
-    filters : array, shape (kH, kW, C_in, C_out)
+    filters : array, shape (kH, kW, c_in, c_out)
         TensorFlow's kernel.
     input_size : pair of int
         ``(H, W)`` of the input, needed to resolve ``"SAME"``.
@@ -122,7 +122,7 @@ def conv2d_tf_to_torch(filters, input_size, strides=1, padding="VALID", dilation
     Returns
     -------
     dict
-        ``weight`` of shape (C_out, C_in, kH, kW) (a permutation, no flip), ``stride``,
+        ``weight`` of shape (c_out, c_in, kH, kW) (a permutation, no flip), ``stride``,
         ``padding`` (the symmetric part), ``dilation``, and ``pad``: ``None``, or the
         extra ``(left, right, top, bottom)`` zeros for ``F.pad`` when TensorFlow pads
         one side more. Then ``F.conv2d(F.pad(x, pad), weight, stride=..., padding=...,
@@ -158,7 +158,7 @@ def conv2d_torch_to_tf(weight, stride=1, padding=0, dilation=1):
     Returns
     -------
     dict
-        ``filters`` of shape (kH, kW, C_in, C_out), ``strides`` and ``dilations`` as
+        ``filters`` of shape (kH, kW, c_in, c_out), ``strides`` and ``dilations`` as
         ``[1, h, w, 1]``, ``padding``: ``"VALID"`` or an explicit NHWC list.
 
     Examples
@@ -195,7 +195,7 @@ def conv2d_transpose_tf_to_torch(filters, input_size, output_shape, strides=1, p
 
     Parameters
     ----------
-    filters : array, shape (kH, kW, C_out, C_in)
+    filters : array, shape (kH, kW, c_out, c_in)
     input_size : pair of int
         ``(H, W)`` of the input.
     output_shape : pair of int, or TensorFlow's [N, H, W, C]
@@ -205,7 +205,7 @@ def conv2d_transpose_tf_to_torch(filters, input_size, output_shape, strides=1, p
     Returns
     -------
     dict
-        ``weight`` of shape (C_in, C_out, kH, kW) (a permutation, no flip), ``stride``,
+        ``weight`` of shape (c_in, c_out, kH, kW) (a permutation, no flip), ``stride``,
         ``padding``, ``output_padding``, ``dilation``, and ``crop``: ``None`` or
         ``((top, bottom), (left, right))`` rows and columns to remove from PyTorch's
         output (see :func:`crop_output`).
@@ -255,8 +255,8 @@ def conv2d_transpose_torch_to_tf(weight, input_size, stride=1, padding=0, output
     Returns
     -------
     dict
-        ``filters`` of shape (kH, kW, C_out, C_in), ``output_shape`` as ``(H_out, W_out)``
-        (TensorFlow wants ``[N, H_out, W_out, C_out]``), ``strides`` and ``dilations`` as
+        ``filters`` of shape (kH, kW, c_out, c_in), ``output_shape`` as ``(H_out, W_out)``
+        (TensorFlow wants ``[N, H_out, W_out, c_out]``), ``strides`` and ``dilations`` as
         ``[1, h, w, 1]``, and ``padding``: ``"VALID"`` or an explicit NHWC list.
 
     Examples
@@ -372,7 +372,7 @@ def check_tf_conv2d_transpose(input_shape, filters_shape, output_shape, strides=
     Parameters
     ----------
     input_shape : list of 4 ints
-    filters_shape : list of 4 ints, [kH, kW, C_out, C_in]
+    filters_shape : list of 4 ints, [kH, kW, c_out, c_in]
     output_shape : list of 4 ints
     strides, padding, dilations : as TensorFlow takes them
     data_format : "NHWC" or "NCHW"

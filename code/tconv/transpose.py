@@ -1,8 +1,8 @@
 """Transposed convolution: multiplication by Cᵀ, computed three ways.
 
-Layouts are PyTorch's: input ``(N, C_in, H, W)`` or unbatched ``(C_in, H, W)``,
-weight ``(C_in, C_out / groups, kH, kW)``, the layout of ``ConvTranspose2d``.
-That weight, read as a *convolution* weight ``(C_out_conv, C_in_conv / groups, kH, kW)``,
+Layouts are PyTorch's: input ``(N, c_in, H, W)`` or unbatched ``(c_in, H, W)``,
+weight ``(c_in, c_out / groups, kH, kW)``, the layout of ``ConvTranspose2d``.
+That weight, read as a *convolution* weight ``(c_out_conv, c_in_conv / groups, kH, kW)``,
 is the convolution that maps the transposed convolution's output back to its input:
 ``conv_transpose2d(x, w) == conv_matrix(w, output_size).T @ x``. The three methods:
 
@@ -43,7 +43,7 @@ def transpose_options(x, weight, bias, stride, padding, output_padding, groups, 
         raise ValueError(
             f"{fn}: x has {x.shape[1]} channels but weight of shape {weight.shape} expects "
             f"{in_channels} (weight.shape[0]; a transposed convolution's weight is "
-            f"(C_in, C_out / groups, kH, kW))."
+            f"(c_in, c_out / groups, kH, kW))."
         )
     bias = check_bias(bias, weight.shape[1] * groups, fn)
     strides = shapes.positive_pair(stride, "stride", fn)
@@ -69,9 +69,9 @@ def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0
 
     Parameters
     ----------
-    x : array, shape (N, C_in, H, W) or (C_in, H, W)
-    weight : array, shape (C_in, C_out / groups, kH, kW)
-    bias : array, shape (C_out,), optional
+    x : array, shape (N, c_in, H, W) or (c_in, H, W)
+    weight : array, shape (c_in, c_out / groups, kH, kW)
+    bias : array, shape (c_out,), optional
     stride, padding, dilation : int or pair of int
         Those of the convolution this transposes. Here ``padding`` *crops*
         ``padding`` rows and columns from each border of the full output.
@@ -88,7 +88,7 @@ def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0
 
     Returns
     -------
-    array, shape (N, C_out, H_out, W_out), or (C_out, H_out, W_out) for unbatched x
+    array, shape (N, c_out, H_out, W_out), or (c_out, H_out, W_out) for unbatched x
         ``H_out = (H - 1) * stride - 2 * padding + dilation * (kH - 1) + output_padding + 1``.
 
     Examples
@@ -116,7 +116,7 @@ def scatter(x, weight, stride, padding, output_padding, groups, dilation):
     """Every input pixel stamps its kernel, scaled, onto the output; then crop the padding.
 
     All arguments already checked (pairs). One matrix product computes every stamp at
-    once, ``(C_out·kH·kW, C_in) @ (C_in, N·H·W)`` per group; then each kernel tap's
+    once, ``(c_out·kH·kW, c_in) @ (c_in, N·H·W)`` per group; then each kernel tap's
     stamps are added into the output with a strided slice.
     """
     n, in_channels, height, width = x.shape
@@ -172,7 +172,7 @@ def zero_insertion(x, weight, stride, padding, output_padding, groups, dilation)
 def conv_weight_of_transpose(weight, groups=1):
     """The convolution weight that zero insertion uses: channel axes swapped, rotated 180°.
 
-    ``(C_in, C_out / g, kH, kW)`` becomes ``(C_out, C_in / g, kH, kW)``, within each group.
+    ``(c_in, c_out / g, kH, kW)`` becomes ``(c_out, c_in / g, kH, kW)``, within each group.
 
     Examples
     --------

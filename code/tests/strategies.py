@@ -88,7 +88,7 @@ def transpose_configs(draw, max_size=6):
 
 
 def transpose_arrays_for(config):
-    """Random float64 x, weight (C_in, C_out / groups, kH, kW) and bias for transpose_configs."""
+    """Random float64 x, weight (c_in, c_out / groups, kH, kW) and bias for transpose_configs."""
     import numpy as np
 
     rng = np.random.default_rng(config["seed"])
