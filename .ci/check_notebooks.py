@@ -5,7 +5,9 @@
 - no text on stderr (warnings are fixed at the source, not hidden);
 - every figure has alt text (cell metadata mystnb.image.alt), for the site's readers;
 - the chapter skeleton: a title, learning goals, a summary and at least four exercises,
-  each with a solution marked for nbgrader and a check from tconv.check.
+  each with a solution marked for nbgrader and a check from tconv.check;
+- the course speaks for itself: no mention of the documents it grew from, and no symbol the
+  notation page retired (channel counts are c_in and c_out; C is only the matrix).
 """
 
 import json
@@ -14,6 +16,13 @@ import re
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+# Phrases that would point readers at documents they never saw, and symbols the notation page
+# gave another meaning.
+FORBIDDEN = {
+    r"source document": "refers to a document readers never saw; the course speaks for itself",
+    r"C_\\text\{(in|out)\}": "uses C for channel counts; the notation page says c_in, c_out",
+}
 
 
 def text(cell):
@@ -57,6 +66,9 @@ def problems(path):
         found.append("unbalanced ### BEGIN SOLUTION / ### END SOLUTION markers")
     if sources.count("### BEGIN SOLUTION") < exercises:
         found.append("an exercise has no solution between ### BEGIN SOLUTION and ### END SOLUTION")
+    for pattern, why in FORBIDDEN.items():
+        for match in re.finditer(pattern, markdown + "\n" + sources, flags=re.I):
+            found.append(f"{match.group(0)!r}: {why}")
     if sources.count("check.") < exercises:
         found.append("an exercise has no automatic check from tconv.check")
     return found
