@@ -20,7 +20,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 # Phrases that would point readers at documents they never saw, and symbols the notation page
 # gave another meaning.
 FORBIDDEN = {
-    r"source document": "refers to a document readers never saw; the course speaks for itself",
+    r"(?i:source documents?)": "refers to a document readers never saw; the course speaks for itself",
     r"C_\\text\{(in|out)\}": "uses C for channel counts; the notation page says c_in, c_out",
 }
 
@@ -67,7 +67,7 @@ def problems(path):
     if sources.count("### BEGIN SOLUTION") < exercises:
         found.append("an exercise has no solution between ### BEGIN SOLUTION and ### END SOLUTION")
     for pattern, why in FORBIDDEN.items():
-        for match in re.finditer(pattern, markdown + "\n" + sources, flags=re.I):
+        for match in re.finditer(pattern, markdown + "\n" + sources):
             found.append(f"{match.group(0)!r}: {why}")
     if sources.count("check.") < exercises:
         found.append("an exercise has no automatic check from tconv.check")
