@@ -125,12 +125,74 @@ def function_cases(fn, reference, cases, name):
 # ---------------------------------------------------------------- chapter 1
 
 
+def names_used(fn):
+    """The global and attribute names a function's code refers to, nested code included.
+
+    >>> sorted(names_used(lambda x: np.sum(x)))
+    ['np', 'sum']
+    """
+    import types
+
+    names, stack = set(), [getattr(fn, "__code__", None)]
+    while stack:
+        code = stack.pop()
+        if code is None:
+            continue
+        names |= set(code.co_names)
+        stack += [const for const in code.co_consts if isinstance(const, types.CodeType)]
+    return names
+
+
+def refuse_calls(fn, forbidden, name):
+    """Raise :class:`WrongAnswer` if ``fn`` calls a library function that *is* the answer.
+
+    >>> refuse_calls(lambda i: i + 1, {"same_padding"}, "same_padding")
+    >>> refuse_calls(lambda i: __import__("tconv").same_padding(i, 3), {"same_padding"},
+    ...              "your same_padding")
+    Traceback (most recent call last):
+    ...
+    tconv.check.WrongAnswer: your same_padding calls same_padding, which computes the answer for you: write the computation yourself.
+    """
+    used = sorted(names_used(fn) & set(forbidden))
+    if used:
+        raise WrongAnswer(f"{name} calls {', '.join(used)}, which computes the answer for you: "
+                          f"write the computation yourself.")
+
+
+def compare_hidden(answer, expected, what):
+    """Like :func:`compare_arrays`, but a wrong entry is called too large or too small,
+    never given: for answers worked out by hand, whose values the message must not reveal.
+
+    >>> compare_hidden([[1, 2]], np.array([[1, 2]]), "your output")
+    >>> compare_hidden([[1, 3]], np.array([[1, 2]]), "your output")
+    Traceback (most recent call last):
+    ...
+    tconv.check.WrongAnswer: your output: entry [0, 1] (you have 3) is too large; 1 of 2 entries are wrong.
+    """
+    expected = np.asarray(expected, dtype=float)
+    if answer is None:
+        raise WrongAnswer(f"{what} is None; expected an array of shape {expected.shape}.")
+    try:
+        answer = np.asarray(answer, dtype=float)
+    except (TypeError, ValueError) as error:
+        raise WrongAnswer(f"{what} cannot be read as an array of numbers ({error}).") from None
+    if answer.shape != expected.shape:
+        raise WrongAnswer(f"{what} has shape {answer.shape}, expected {expected.shape}.")
+    wrong = ~np.isclose(answer, expected, atol=1e-6, rtol=1e-6)
+    if wrong.any():
+        index = tuple(int(i) for i in np.argwhere(wrong)[0])
+        side = "too large" if answer[index] > expected[index] else "too small"
+        raise WrongAnswer(f"{what}: entry {list(index)} (you have {answer[index]:g}) is {side}; "
+                          f"{int(wrong.sum())} of {wrong.size} entries are wrong.")
+
+
 def conv2d_output_size_function(fn):
     """Check ``fn(i, k, s, p, d)``, the output size of a convolution, on 270 cases.
 
     >>> conv2d_output_size_function(lambda i, k, s, p, d: (i + 2*p - d*(k - 1) - 1) // s + 1)
     Correct: conv2d_output_size agrees on all 270 cases.
     """
+    refuse_calls(fn, {"conv2d_output_size", "conv2d", "Conv2d"}, "your output_size")
     cases = [
         dict(i=i, k=k, s=s, p=p, d=d)
         for i, k, s, p, d in itertools.product(range(5, 11), (1, 2, 3), (1, 2, 3), (0, 1), (1, 2, 3))
@@ -146,9 +208,13 @@ def conv2d_output_size_function(fn):
 def same_padding_function(fn):
     """Check ``fn(i, k, s)``, TensorFlow's SAME padding ``(before, after)``, on many cases.
 
-    >>> same_padding_function(lambda i, k, s: __import__("tconv").same_padding(i, k, s))
+    >>> def pads(i, k, s):
+    ...     total = max((-(-i // s) - 1) * s + k - i, 0)
+    ...     return total // 2, total - total // 2
+    >>> same_padding_function(pads)
     Correct: same_padding agrees on all 150 cases.
     """
+    refuse_calls(fn, {"same_padding"}, "your same_padding")
     cases = [dict(i=i, k=k, s=s) for i in range(1, 11) for k in (1, 2, 3, 4, 5) for s in (1, 2, 3)]
 
     def reference(i, k, s):
@@ -160,6 +226,8 @@ def same_padding_function(fn):
 def conv2d_answer(answer, x, weight, **options):
     """Check an output you computed by hand against ``tconv.conv2d(x, weight, **options)``.
 
+    A wrong entry is named and called too large or too small; its value is not given.
+
     >>> x, w = np.arange(9).reshape(1, 3, 3), np.ones((1, 1, 2, 2))
     >>> conv2d_answer([[[8, 12], [20, 24]]], x, w)
     Correct: the output is right.
@@ -169,15 +237,17 @@ def conv2d_answer(answer, x, weight, **options):
     expected = conv2d(x, weight, **options)
     if np.ndim(answer) == 2 and expected.size == np.prod(expected.shape[-2:]):
         expected = expected.reshape(expected.shape[-2:])  # one channel: a 2-D answer is fine
-    compare_arrays(answer, expected, "your output")
+    compare_hidden(answer, expected, "your output")
     correct("the output is right")
 
 
 def input_sizes_answer(answer, output_size, kernel_size, stride, padding=0):
     """Check the set of all input sizes that give ``output_size`` (a convolution's many-to-one).
 
+    The message never lists the sizes you missed, only whether they lie below or above yours.
+
     >>> input_sizes_answer({7, 8}, output_size=3, kernel_size=3, stride=2)
-    Correct: input sizes 7, 8 all give 3.
+    Correct: your input sizes are exactly those that give 3 outputs.
     """
     expected = {
         i for i in range(1, 10 * (output_size + kernel_size) * stride)
@@ -186,26 +256,36 @@ def input_sizes_answer(answer, output_size, kernel_size, stride, padding=0):
     }
     answer = set(int(i) for i in answer)
     missing, extra = sorted(expected - answer), sorted(answer - expected)
-    if missing or extra:
-        parts = []
-        if missing:
-            parts.append(f"missing {missing}")
-        if extra:
-            parts.append(f"{extra} give other sizes")
-        raise WrongAnswer(f"input sizes: {'; '.join(parts)}.")
-    correct(f"input sizes {', '.join(str(i) for i in sorted(expected))} all give {output_size}")
+    if extra:
+        raise WrongAnswer(f"input sizes: {extra} do not give {output_size} outputs.")
+    if missing and not answer:
+        raise WrongAnswer("input sizes: you give none; some sizes do give "
+                          f"{output_size} outputs.")
+    if missing:
+        where = [word for word, found in (("smaller", min(missing) < min(answer)),
+                                          ("larger", max(missing) > max(answer))) if found]
+        raise WrongAnswer(f"input sizes: you miss {len(missing)} size(s) that also give "
+                          f"{output_size} outputs ({' and '.join(where) or 'between'} "
+                          f"than yours).")
+    correct(f"your input sizes are exactly those that give {output_size} outputs")
 
 
 def conv2d_function(fn, seed=0):
     """Check ``fn(x, weight, bias, stride, padding)`` on random multi-channel cases.
 
-    ``x`` is (C_in, H, W), ``weight`` (C_out, C_in, kH, kW), ``bias`` (C_out,),
-    ``stride`` and ``padding`` ints.
+    ``x`` is (c_in, H, W), ``weight`` (c_out, c_in, k, k), ``bias`` (c_out,),
+    ``stride`` and ``padding`` ints. Calling a library convolution is refused.
 
-    >>> conv2d_function(lambda x, weight, bias, stride, padding:
-    ...     conv2d(x, weight, bias, stride=stride, padding=padding))
+    >>> def by_patches(x, weight, bias, stride, padding):
+    ...     k = weight.shape[-1]
+    ...     h, w = ((np.array(x.shape[1:]) + 2 * padding - k) // stride + 1).tolist()
+    ...     patches = im2col(x, k, stride, padding)
+    ...     return (weight.reshape(len(weight), -1) @ patches).reshape(-1, h, w) + bias[:, None, None]
+    >>> conv2d_function(by_patches)
     Correct: your convolution agrees on all 12 cases.
     """
+    refuse_calls(fn, {"conv2d", "Conv2d", "conv_matrix", "convolve", "convolve2d"},
+                 "your convolution")
     rng = np.random.default_rng(seed)
     for case in range(12):
         c_in, c_out = int(rng.integers(1, 4)), int(rng.integers(1, 4))
@@ -221,92 +301,192 @@ def conv2d_function(fn, seed=0):
     correct("your convolution agrees on all 12 cases")
 
 
+def unread_pixels_answer(prediction, read, input_size, kernel_size, stride=1, padding=0,
+                         dilation=1):
+    """Check a predicted count of input pixels no kernel tap reads, then the map you computed.
+
+    ``read`` is an ``input_size`` x ``input_size`` array, true (or 1) where some output reads
+    the pixel. A wrong prediction is called too large or too small, its value is not given.
+
+    >>> read = np.zeros((5, 5), bool); read[::2, ::2] = True
+    >>> unread_pixels_answer(16, read, 5, 3, dilation=2)
+    Correct: your prediction and your map of the pixels that are read.
+    >>> unread_pixels_answer(9, read, 5, 3, dilation=2)
+    Traceback (most recent call last):
+    ...
+    tconv.check.WrongAnswer: your prediction, 9 unread pixels, is too small.
+    """
+    weight = np.ones((1, 1, kernel_size, kernel_size))
+    C = conv_matrix(weight, input_size, stride=stride, padding=padding, dilation=dilation)
+    truth = (np.asarray(abs(C).sum(axis=0)).reshape(input_size, input_size) > 0)
+    unread = int(truth.size - truth.sum())
+    try:
+        guess = int(prediction)
+    except (TypeError, ValueError):
+        raise WrongAnswer(f"your prediction should be a whole number, not {prediction!r}.") from None
+    if guess != unread:
+        side = "too large" if guess > unread else "too small"
+        raise WrongAnswer(f"your prediction, {guess} unread pixels, is {side}.")
+    compare_arrays(np.asarray(read, dtype=float), truth.astype(float), "your map `read`")
+    correct("your prediction and your map of the pixels that are read")
+
+
+def sobel_horizontal_answer(kernel, edges, photo):
+    """Check the horizontal Sobel kernel (positive where the picture gets darker downwards)
+    and its SAME-padded response ``edges`` on ``photo``.
+
+    >>> photo = np.arange(16.0).reshape(4, 4)
+    >>> kernel = np.array([[1, 2, 1], [0, 0, 0], [-1, -2, -1]])
+    >>> sobel_horizontal_answer(kernel, conv2d(photo[None], kernel[None, None], padding="same")[0],
+    ...                         photo)
+    Correct: the horizontal Sobel kernel and its response.
+    >>> sobel_horizontal_answer(-kernel, None, photo)
+    Traceback (most recent call last):
+    ...
+    tconv.check.WrongAnswer: your kernel: entry [0, 0] (you have -1) is too small; 6 of 9 entries are wrong.
+    """
+    expected = np.array([[1, 2, 1], [0, 0, 0], [-1, -2, -1]], dtype=float)
+    compare_hidden(kernel, expected, "your kernel")
+    response = conv2d(np.asarray(photo, dtype=float)[None], expected[None, None], padding="same")[0]
+    compare_arrays(edges, response, "your response `edges`")
+    correct("the horizontal Sobel kernel and its response")
+
+
 # ---------------------------------------------------------------- chapter 2
 
 
 def conv_matrix_shape_answer(answer, weight_shape, input_size, **options):
-    """Check the shape ``(rows, columns)`` of C you worked out.
+    """Check the shape ``(rows, columns)`` of C you worked out; the message does not give it.
 
     >>> conv_matrix_shape_answer((4, 16), (1, 1, 3, 3), (4, 4))
-    Correct: C has shape (4, 16).
+    Correct: the shape of C.
+    >>> conv_matrix_shape_answer((16, 4), (1, 1, 3, 3), (4, 4))
+    Traceback (most recent call last):
+    ...
+    tconv.check.WrongAnswer: the shape of C: your number of rows is too large; your number of columns is too small.
     """
     expected = conv_matrix(np.ones(weight_shape), input_size, **options).shape
-    compare_values(tuple(int(v) for v in answer), tuple(expected), "the shape of C")
-    correct(f"C has shape {tuple(expected)}")
+    try:
+        answer = tuple(int(v) for v in answer)
+    except (TypeError, ValueError):
+        raise WrongAnswer(f"the shape of C should be a pair (rows, columns), not {answer!r}.") from None
+    if len(answer) != 2:
+        raise WrongAnswer(f"the shape of C should be a pair (rows, columns), not {answer!r}.")
+    problems = [f"your number of {name} is {'too large' if mine > true else 'too small'}"
+                for name, mine, true in zip(("rows", "columns"), answer, expected) if mine != true]
+    if problems:
+        raise WrongAnswer(f"the shape of C: {'; '.join(problems)}.")
+    correct("the shape of C")
 
 
 def conv_matrix_nnz_function(fn):
-    """Check ``fn(n, k, p)``: the nonzeros of C for an n x n input, k x k kernel, padding p.
+    """Check ``fn(i, k, p)``: the nonzeros of C for an i x i input, k x k kernel, padding p.
 
-    One channel, stride 1, every kernel weight nonzero.
+    One channel, stride 1, every kernel weight nonzero. Building C is refused.
 
-    >>> conv_matrix_nnz_function(lambda n, k, p:
-    ...     conv_matrix(np.ones((1, 1, k, k)), n, padding=p).nnz)
+    >>> def count(i, k, p):
+    ...     return sum(0 <= m - p + u < i for m in range(i + 2 * p - k + 1) for u in range(k)) ** 2
+    >>> conv_matrix_nnz_function(count)
     Correct: nonzeros agrees on all 46 cases.
     """
-    cases = [dict(n=n, k=k, p=p) for n in range(3, 9) for k in (1, 2, 3, 5) for p in (0, 1)
-             if k <= n + 2 * p]
+    refuse_calls(fn, {"conv_matrix", "conv_matrix_loops", "nnz", "count_nonzero", "conv2d"},
+                 "your nonzeros")
+    cases = [dict(i=i, k=k, p=p) for i in range(3, 9) for k in (1, 2, 3, 5) for p in (0, 1)
+             if k <= i + 2 * p]
 
-    def reference(n, k, p):
-        return int(conv_matrix(np.ones((1, 1, k, k)), n, padding=p).nnz)
+    def reference(i, k, p):
+        return int(conv_matrix(np.ones((1, 1, k, k)), i, padding=p).nnz)
 
     function_cases(fn, reference, cases, "nonzeros")
 
 
 def conv_matrix_1d_function(fn):
-    """Check ``fn(kernel, n)``: the (n - k + 1) x n matrix of a 1-D convolution, stride 1.
+    """Check ``fn(kernel, i)``: the (i - k + 1) x i matrix of a 1-D convolution, stride 1.
 
-    >>> conv_matrix_1d_function(lambda kernel, n:
-    ...     conv_matrix(np.asarray(kernel, float).reshape(1, 1, 1, -1), (1, n)).toarray())
+    >>> def matrix_1d(kernel, i):
+    ...     rows = i - len(kernel) + 1
+    ...     return np.array([[0.0] * j + list(kernel) + [0.0] * (rows - 1 - j) for j in range(rows)])
+    >>> conv_matrix_1d_function(matrix_1d)
     Correct: conv_matrix_1d agrees on all 8 cases.
     """
-    cases = [dict(kernel=kernel, n=n) for kernel in ([1.0], [1.0, -1.0], [1.0, 2.0, 3.0],
+    refuse_calls(fn, {"conv_matrix", "conv_matrix_loops"}, "your conv_matrix_1d")
+    cases = [dict(kernel=kernel, i=i) for kernel in ([1.0], [1.0, -1.0], [1.0, 2.0, 3.0],
                                                        [0.5, 0.0, -0.5, 2.0])
-             for n in (4, 6)]
+             for i in (4, 6)]
 
-    def reference(kernel, n):
+    def reference(kernel, i):
         weight = np.asarray(kernel, dtype=float).reshape(1, 1, 1, -1)
-        return conv_matrix(weight, (1, n)).toarray()
+        return conv_matrix(weight, (1, i)).toarray()
 
     function_cases(fn, reference, cases, "conv_matrix_1d")
 
 
 def kernel_from_matrix_function(fn, seed=0):
-    """Check ``fn(C, kernel_size, input_size)``: read the k x k kernel back out of C.
+    """Check ``fn(C, k, i)``: read the k x k kernel back out of C (i x i input).
 
     One channel, stride 1, no padding.
 
-    >>> def read_back(C, kernel_size, input_size):
-    ...     return C.toarray()[0].reshape(input_size, input_size)[:kernel_size, :kernel_size]
+    >>> def read_back(C, k, i):
+    ...     return C.toarray()[0].reshape(i, i)[:k, :k]
     >>> kernel_from_matrix_function(read_back)
     Correct: kernel_from_matrix agrees on all 6 cases.
     """
     rng = np.random.default_rng(seed)
     count = 0
-    for k, n in ((1, 3), (2, 3), (2, 5), (3, 4), (3, 6), (4, 4)):
+    for k, i in ((1, 3), (2, 3), (2, 5), (3, 4), (3, 6), (4, 4)):
         kernel = rng.integers(-4, 5, (k, k)).astype(float)
-        C = conv_matrix(kernel.reshape(1, 1, k, k), n)
-        what = f"kernel_from_matrix(C, kernel_size={k}, input_size={n})"
-        answer = call(fn, (C, k, n), what)
+        C = conv_matrix(kernel.reshape(1, 1, k, k), i)
+        what = f"kernel_from_matrix(C, k={k}, i={i})"
+        answer = call(fn, (C, k, i), what)
         compare_arrays(answer, kernel, what)
         count += 1
     correct(f"kernel_from_matrix agrees on all {count} cases")
 
 
-def im2col_bytes_function(fn):
-    """Check ``fn(n, c, h, w, k, s, p, itemsize)``: bytes of the im2col matrix of a batch.
+def conv_matrix_rect_function(fn):
+    """Check ``fn(w, H, W)``: the matrix C of a k x k kernel on an H x W input (stride 1,
+    no padding), as a dense array, on square and rectangular inputs.
 
-    >>> im2col_bytes_function(lambda n, c, h, w, k, s, p, itemsize:
-    ...     im2col(np.zeros((n, c, h, w)), k, s, p).size * itemsize)
+    >>> def fixed(w, H, W):
+    ...     k = w.shape[0]
+    ...     C = np.zeros(((H - k + 1) * (W - k + 1), H * W))
+    ...     for m in range(H - k + 1):
+    ...         for n in range(W - k + 1):
+    ...             for u in range(k):
+    ...                 for v in range(k):
+    ...                     C[m * (W - k + 1) + n, (m + u) * W + (n + v)] = w[u, v]
+    ...     return C
+    >>> conv_matrix_rect_function(fixed)
+    Correct: conv_matrix_rect agrees on all 6 cases.
+    """
+    refuse_calls(fn, {"conv_matrix", "conv2d", "unfold", "im2col"}, "your conv_matrix_rect")
+    kernel = np.array([[1.0, -2.0, 3.0], [4.0, 5.0, -6.0], [7.0, -8.0, 9.0]])
+    cases = ((3, 4, 4), (3, 5, 5), (3, 4, 6), (3, 6, 4), (2, 3, 5), (2, 5, 3))
+    for k, H, W in cases:
+        w = kernel[:k, :k].copy()
+        what = f"conv_matrix_rect(w, H={H}, W={W}) with a {k}x{k} kernel"
+        answer = call(fn, (w, H, W), what)
+        compare_arrays(answer, conv_matrix(w[None, None], (H, W)).toarray(), what)
+    correct(f"conv_matrix_rect agrees on all {len(cases)} cases")
+
+
+def im2col_bytes_function(fn):
+    """Check ``fn(batch, c_in, h, w, k, s, p, itemsize)``: bytes of the im2col matrix of a batch.
+
+    >>> def patch_bytes(batch, c_in, h, w, k, s, p, itemsize):
+    ...     rows, cols = (h + 2 * p - k) // s + 1, (w + 2 * p - k) // s + 1
+    ...     return batch * c_in * k * k * rows * cols * itemsize
+    >>> im2col_bytes_function(patch_bytes)
     Correct: im2col_bytes agrees on all 8 cases.
     """
-    cases = [dict(n=n, c=c, h=h, w=w, k=k, s=s, p=p, itemsize=4)
-             for n, c in ((1, 1), (2, 3)) for h, w in ((5, 5), (6, 7))
+    refuse_calls(fn, {"im2col", "im2col_loops", "unfold"}, "your im2col_bytes")
+    cases = [dict(batch=batch, c_in=c_in, h=h, w=w, k=k, s=s, p=p, itemsize=4)
+             for batch, c_in in ((1, 1), (2, 3)) for h, w in ((5, 5), (6, 7))
              for k, s, p in ((3, 1, 1), (2, 2, 0))]
 
-    def reference(n, c, h, w, k, s, p, itemsize):
+    def reference(batch, c_in, h, w, k, s, p, itemsize):
         out_h, out_w = shapes.conv2d_output_size((h, w), k, stride=s, padding=p)
-        return n * c * k * k * out_h * out_w * itemsize
+        return batch * c_in * k * k * out_h * out_w * itemsize
 
     function_cases(fn, reference, cases, "im2col_bytes")
 
@@ -318,16 +498,35 @@ def transpose_matrix_shape_answer(answer, weight_shape, input_size, **options):
     """Check the shape ``(rows, columns)`` of Cᵀ for a convolution layer.
 
     ``weight_shape`` and ``options`` describe the *convolution* (PyTorch's Conv2d layout);
-    Cᵀ maps its output back to the size of its input.
+    Cᵀ maps its output back to the size of its input. A wrong count is called too large or
+    too small, never given.
 
     Examples
     --------
     >>> transpose_matrix_shape_answer((16, 4), (1, 1, 3, 3), (4, 4))
-    Correct: Cᵀ has shape (16, 4).
+    Correct: the shape of Cᵀ.
+    >>> transpose_matrix_shape_answer((16, 5), (1, 1, 3, 3), (4, 4))
+    Traceback (most recent call last):
+    ...
+    tconv.check.WrongAnswer: the number of columns of Cᵀ (you have 5) is too large: Cᵀ has one column per number of the convolution's output, c_out·H_out·W_out.
     """
     expected = conv_matrix(np.ones(weight_shape), input_size, **options).T.shape
-    compare_values(tuple(int(v) for v in answer), tuple(expected), "the shape of Cᵀ")
-    correct(f"Cᵀ has shape {tuple(expected)}")
+    try:
+        answer = tuple(int(v) for v in answer)
+    except (TypeError, ValueError):
+        raise WrongAnswer(f"the shape of Cᵀ should be a pair (rows, columns); you have "
+                          f"{answer!r}.") from None
+    if len(answer) != 2:
+        raise WrongAnswer(f"the shape of Cᵀ should be a pair (rows, columns); you have "
+                          f"{len(answer)} numbers.")
+    counts = {"rows": "one row per number of the convolution's input, c_in·H·W",
+              "columns": "one column per number of the convolution's output, c_out·H_out·W_out"}
+    for name, yours, right in zip(counts, answer, expected):
+        if yours != right:
+            side = "too large" if yours > right else "too small"
+            raise WrongAnswer(f"the number of {name} of Cᵀ (you have {yours}) is {side}: "
+                              f"Cᵀ has {counts[name]}.")
+    correct("the shape of Cᵀ")
 
 
 def conv_transpose_by_matrix_function(fn):
@@ -338,14 +537,15 @@ def conv_transpose_by_matrix_function(fn):
     --------
     >>> def by_matrix(y, kernel):
     ...     k = kernel.shape[0]
-    ...     n = y.shape[0] + k - 1
-    ...     C = conv_matrix(kernel.reshape(1, 1, k, k), n)
-    ...     return (C.T @ y.reshape(-1)).reshape(n, n)
+    ...     i = y.shape[0] + k - 1
+    ...     C = conv_matrix(kernel.reshape(1, 1, k, k), i)
+    ...     return (C.T @ y.reshape(-1)).reshape(i, i)
     >>> conv_transpose_by_matrix_function(by_matrix)
     Correct: conv_transpose_by_matrix agrees on all 6 cases.
     """
     from .transpose import conv_transpose2d
 
+    refuse_calls(fn, {"conv_transpose2d", "conv_transpose_matrix"}, "your conv_transpose_by_matrix")
     rng = np.random.default_rng(3)
     count = 0
     for side, k in ((1, 1), (2, 2), (2, 3), (3, 2), (4, 3), (5, 1)):
@@ -359,103 +559,184 @@ def conv_transpose_by_matrix_function(fn):
     correct(f"conv_transpose_by_matrix agrees on all {count} cases")
 
 
-def input_gradient_answer(answer, x_shape, weight, g, stride=1, padding=0):
-    """Check the gradient of ``L = sum(conv2d(x, weight, stride, padding) * g)`` with respect
-    to ``x`` (of shape ``x_shape``), computed without autograd.
+def input_gradient_function(fn):
+    """Check ``fn(x, weight, g, stride, padding)``: the gradient with respect to ``x`` of
+    ``L = sum(conv2d(x, weight, stride, padding) * g)``, for one image ``x`` of shape
+    ``(c_in, H, W)``, computed without autograd. The cases include input sizes that the
+    stride leaves a remainder for, where the plain transposed convolution comes back short.
 
     Examples
     --------
     >>> from tconv.transpose import conv_transpose2d
-    >>> w, g = np.ones((1, 1, 2, 2)), np.ones((1, 2, 2))
-    >>> input_gradient_answer(conv_transpose2d(g, w), (1, 3, 3), w, g)
-    Correct: the gradient is right.
+    >>> input_gradient_function(lambda x, weight, g, stride, padding: conv_transpose2d(
+    ...     g, weight, stride=stride, padding=padding, output_size=x.shape[1:]))
+    Correct: input_gradient agrees on all 6 cases.
     """
-    from .transpose import conv_transpose2d
+    import torch
+    import torch.nn.functional as F
 
-    expected = conv_transpose2d(np.asarray(g, dtype=float), weight, stride=stride,
-                                padding=padding, output_size=tuple(x_shape[-2:]))
-    compare_arrays(answer, expected, "your gradient")
-    correct("the gradient is right")
+    refuse_calls(fn, {"backward", "grad", "autograd", "vjp"}, "your input_gradient")
+    rng = np.random.default_rng(33)
+    cases = [((1, 5, 5), (1, 1, 3, 3), 1, 0), ((2, 7, 7), (3, 2, 3, 3), 2, 0),
+             ((2, 8, 8), (3, 2, 3, 3), 2, 1), ((1, 6, 7), (2, 1, 3, 3), 2, 1),
+             ((3, 10, 9), (2, 3, 4, 4), 3, 1), ((2, 6, 6), (1, 2, 2, 2), 2, 0)]
+    for x_shape, w_shape, stride, padding in cases:
+        x = torch.tensor(rng.standard_normal(x_shape), requires_grad=True)
+        weight = rng.standard_normal(w_shape)
+        y = F.conv2d(x, torch.tensor(weight), stride=stride, padding=padding)
+        g = rng.standard_normal(tuple(y.shape))
+        (y * torch.tensor(g)).sum().backward()
+        what = (f"input_gradient(x of shape {x_shape}, weight of shape {w_shape}, "
+                f"stride={stride}, padding={padding})")
+        answer = call(fn, (x.detach().numpy().copy(), weight, g, stride, padding), what)
+        compare_arrays(answer, x.grad.numpy(), what)
+    correct(f"input_gradient agrees on all {len(cases)} cases")
 
 
-def gradient_output_padding_answer(answer, input_size, kernel_size, stride, padding=0):
-    """Check the ``output_padding`` that gives a convolution's input gradient the input's size.
+def sum_gradient_prediction_answer(prediction, input_size, kernel_size, stride):
+    """Check a prediction of ``∂L/∂x`` for ``L = sum(conv2d(x, ones(k, k), stride))`` on an
+    ``input_size × input_size`` image: ``Cᵀ`` applied to an all-ones gradient. A wrong
+    entry is called too large or too small, never given.
 
     Examples
     --------
-    >>> gradient_output_padding_answer(1, 6, 3, stride=2, padding=1)
-    Correct: output_padding=1 gives back 6 pixels.
+    >>> sum_gradient_prediction_answer(np.ones((2, 2)), 2, 1, 1)
+    Correct: your prediction of ∂L/∂x.
     """
-    out = shapes.conv2d_output_size(input_size, kernel_size, stride, padding)
-    expected = shapes.output_padding_for_size(out, input_size, kernel_size, stride, padding)
-    compare_values(int(answer), expected, "output_padding")
-    correct(f"output_padding={expected} gives back {input_size} pixels")
+    C = conv_matrix(np.ones((1, 1, kernel_size, kernel_size)), input_size, stride=stride)
+    expected = (C.T @ np.ones(C.shape[0])).reshape(input_size, input_size)
+    compare_hidden(prediction, expected, "your prediction")
+    correct("your prediction of ∂L/∂x")
+
+
+def pseudo_inverse_layer_answer(kernel, stride, input_size=12):
+    """Check a design: a ``k × k`` kernel (``k ≥ 2``, no zero weight) and a stride whose
+    convolution matrix C satisfies ``C Cᵀ = I``, so that the transposed convolution *is* the
+    pseudo-inverse, ``C⁺ = Cᵀ``. C is built for an ``input_size × input_size`` image.
+
+    Examples
+    --------
+    >>> pseudo_inverse_layer_answer(np.full((2, 2), 0.5), 2)
+    Correct: C Cᵀ = I, so this transposed convolution is the pseudo-inverse of its convolution.
+    >>> pseudo_inverse_layer_answer(np.full((2, 2), 0.5), 1)
+    Traceback (most recent call last):
+    ...
+    tconv.check.WrongAnswer: with stride 1 a 2×2 kernel's windows overlap, so different rows of C share pixels and C Cᵀ is not diagonal.
+    """
+    try:
+        kernel = np.asarray(kernel, dtype=float)
+    except (TypeError, ValueError) as error:
+        raise WrongAnswer(f"kernel cannot be read as an array of numbers ({error}).") from None
+    if kernel.ndim != 2 or kernel.shape[0] != kernel.shape[1] or kernel.shape[0] < 2:
+        raise WrongAnswer(f"kernel should be a square k × k array with k ≥ 2; yours has shape "
+                          f"{kernel.shape}.")
+    if np.any(np.abs(kernel) < 1e-9):
+        raise WrongAnswer("some weights of your kernel are zero; the design asks for a kernel "
+                          "with every weight nonzero.")
+    if (not isinstance(stride, (int, np.integer)) or isinstance(stride, (bool, np.bool_))
+            or stride < 1):
+        raise WrongAnswer(f"stride should be a positive integer; you have {stride!r}.")
+    k, s = kernel.shape[0], int(stride)
+    if k > input_size:
+        raise WrongAnswer(f"kernel should be at most {input_size}×{input_size} for this check.")
+    C = conv_matrix(kernel[None, None], input_size, stride=s).toarray()
+    gram = C @ C.T
+    if not np.allclose(gram, np.diag(np.diag(gram)), atol=1e-9):
+        raise WrongAnswer(f"with stride {s} a {k}×{k} kernel's windows overlap, so different rows "
+                          f"of C share pixels and C Cᵀ is not diagonal.")
+    if not np.allclose(np.diag(gram), 1.0, atol=1e-9):
+        raise WrongAnswer(f"C Cᵀ is diagonal, but its diagonal is {gram[0, 0]:g}, not 1: every "
+                          f"entry is the sum of the kernel's squared weights.")
+    assert np.allclose(np.linalg.pinv(C), C.T)
+    correct("C Cᵀ = I, so this transposed convolution is the pseudo-inverse of its convolution")
 
 
 # ---------------------------------------------------------------- chapter 4
 
 
-def conv_transpose_loops_function(fn):
-    """Check ``fn(x, w, stride, padding)``: a one-channel transposed convolution of a 2-D
-    array ``x`` with a square kernel ``w``, returned as a 2-D array.
+def scatter_dilated_function(fn):
+    """Check ``fn(x, w, stride, padding, output_padding, dilation)``: a one-channel transposed
+    convolution of a 2-D array ``x`` with a square kernel ``w`` by scatter, with dilation and
+    output padding, returned as a 2-D array. ``tconv`` and PyTorch are not allowed.
 
     Examples
     --------
-    >>> from tconv.transpose import conv_transpose2d
-    >>> conv_transpose_loops_function(lambda x, w, stride, padding:
-    ...     conv_transpose2d(x[None], w[None, None], stride=stride, padding=padding)[0])
-    Correct: conv_transpose_loops agrees on all 8 cases.
+    >>> def scatter(x, w, stride, padding, output_padding, dilation):
+    ...     k = w.shape[0]
+    ...     full = [(side - 1) * stride + dilation * (k - 1) + 1 for side in x.shape]
+    ...     out = [f - 2 * padding + output_padding for f in full]
+    ...     canvas = np.zeros([max(f, padding + o) for f, o in zip(full, out)])
+    ...     for m in range(x.shape[0]):
+    ...         for n in range(x.shape[1]):
+    ...             for u in range(k):
+    ...                 for v in range(k):
+    ...                     canvas[m * stride + u * dilation, n * stride + v * dilation] += (
+    ...                         x[m, n] * w[u, v])
+    ...     return canvas[padding:padding + out[0], padding:padding + out[1]]
+    >>> scatter_dilated_function(scatter)
+    Correct: scatter agrees on all 8 cases.
     """
     from .transpose import conv_transpose2d
 
+    refuse_calls(fn, {"conv_transpose2d", "conv_transpose_matrix", "conv_transpose",
+                      "conv_transpose2d_output_size", "torch", "tconv"}, "your scatter")
     rng = np.random.default_rng(4)
-    cases = [((2, 2), 3, 2, 1), ((3, 3), 3, 1, 0), ((2, 3), 2, 2, 0), ((3, 2), 4, 2, 1),
-             ((1, 1), 3, 3, 1), ((4, 4), 3, 2, 0), ((2, 2), 5, 3, 2), ((3, 3), 1, 2, 0)]
-    for shape, k, stride, padding in cases:
+    cases = [((2, 2), 3, 2, 1, 0, 1), ((3, 3), 3, 1, 0, 0, 2), ((2, 3), 2, 2, 0, 1, 1),
+             ((3, 2), 3, 2, 1, 1, 1), ((2, 2), 3, 3, 2, 2, 1), ((3, 3), 2, 2, 1, 1, 3),
+             ((2, 4), 3, 1, 2, 1, 2), ((1, 1), 3, 2, 0, 1, 2)]
+    for shape, k, stride, padding, output_padding, dilation in cases:
         x = rng.integers(-3, 4, shape).astype(float)
         w = rng.integers(-2, 3, (k, k)).astype(float)
-        expected = conv_transpose2d(x[None], w[None, None], stride=stride, padding=padding)[0]
-        what = f"case x {shape}, kernel {k}×{k}, stride={stride}, padding={padding}"
-        answer = call(fn, (x, w, stride, padding), what)
+        expected = conv_transpose2d(x[None], w[None, None], stride=stride, padding=padding,
+                                    output_padding=output_padding, dilation=dilation)[0]
+        what = (f"case x {shape}, kernel {k}×{k}, stride={stride}, padding={padding}, "
+                f"output_padding={output_padding}, dilation={dilation}")
+        answer = call(fn, (x, w, stride, padding, output_padding, dilation), what)
         compare_arrays(answer, expected, what)
-    correct(f"conv_transpose_loops agrees on all {len(cases)} cases")
+    correct(f"scatter agrees on all {len(cases)} cases")
 
 
-def zero_inserted_size_function(fn):
-    """Check ``fn(i, k, s, p)``: the side of the array that zero insertion convolves (the
-    input with ``s - 1`` zeros between pixels, then ``k - 1 - p`` zeros on each side).
+def transposed_prediction_answer(prediction, x, w, stride, padding):
+    """Check a hand prediction of the one-channel transposed convolution of ``x`` with ``w``.
+    A wrong entry is called too large or too small, never given.
 
     Examples
     --------
-    >>> zero_inserted_size_function(lambda i, k, s, p: (i - 1) * s + 1 + 2 * (k - 1 - p))
-    Correct: zero_inserted_size agrees on all 36 cases.
+    >>> transposed_prediction_answer(2 * np.eye(3), 2 * np.ones((1, 1)), np.eye(3), stride=1,
+    ...                              padding=0)
+    Correct: your prediction of the transposed convolution.
     """
-    cases = [dict(i=i, k=k, s=s, p=p) for i in (1, 2, 5) for k in (2, 3, 4) for s in (1, 2)
-             for p in (0, 1)]
+    from .transpose import conv_transpose2d
 
-    def reference(i, k, s, p):
-        return (i - 1) * s + 1 + 2 * (k - 1 - p)
-
-    function_cases(fn, reference, cases, "zero_inserted_size")
+    x, w = np.asarray(x, dtype=float), np.asarray(w, dtype=float)
+    expected = conv_transpose2d(x[None], w[None, None], stride=stride, padding=padding)[0]
+    compare_hidden(prediction, expected, "your prediction")
+    correct("your prediction of the transposed convolution")
 
 
 def conv_weight_of_transpose_function(fn):
     """Check ``fn(weight, groups)``: the convolution weight that zero insertion uses.
 
-    ``weight`` is a transposed convolution's (C_in, C_out / groups, kH, kW); the result is
-    (C_out, C_in / groups, kH, kW), channel axes swapped within each group, rotated by 180°.
+    ``weight`` is a transposed convolution's (c_in, c_out / G, kH, kW); the result is
+    (c_out, c_in / G, kH, kW), channel axes swapped within each group, rotated by 180°.
+    Calling ``tconv``'s ``conv_weight_of_transpose`` is not allowed.
 
     Examples
     --------
-    >>> from tconv.transpose import conv_weight_of_transpose
-    >>> conv_weight_of_transpose_function(conv_weight_of_transpose)
-    Correct: conv_weight_of_transpose agrees on all 4 cases.
+    >>> def rotate_and_swap(weight, groups):
+    ...     c_in, per_group, kh, kw = weight.shape
+    ...     parts = weight.reshape(groups, c_in // groups, per_group, kh, kw)
+    ...     swapped = parts.transpose(0, 2, 1, 3, 4).reshape(-1, c_in // groups, kh, kw)
+    ...     return swapped[:, :, ::-1, ::-1]
+    >>> conv_weight_of_transpose_function(rotate_and_swap)
+    Correct: conv_weight_of_transpose agrees on all 5 cases.
     """
     from .transpose import conv_weight_of_transpose
 
+    refuse_calls(fn, {"conv_weight_of_transpose", "zero_insertion"}, "your function")
     count = 0
     for shape, groups in (((1, 1, 2, 2), 1), ((2, 3, 3, 3), 1), ((4, 1, 2, 3), 2),
-                          ((6, 2, 3, 3), 3)):
+                          ((6, 2, 3, 3), 3), ((4, 3, 1, 2), 2)):
         weight = np.arange(float(np.prod(shape))).reshape(shape)
         what = f"conv_weight_of_transpose(weight of shape {shape}, groups={groups})"
         answer = call(fn, (weight, groups), what)
@@ -464,372 +745,791 @@ def conv_weight_of_transpose_function(fn):
     correct(f"conv_weight_of_transpose agrees on all {count} cases")
 
 
-def scatter_multiply_adds_function(fn):
-    """Check ``fn(n, c_in, c_out, h, w, k, groups)``: multiply-adds of the scatter method
-    (every input pixel times every kernel weight of its group, once).
+def zero_insertion_true_convolution_function(fn):
+    """Check ``fn(x, w, stride, padding)``: a one-channel transposed convolution by zero
+    insertion, where the stride-1 step is ``scipy.signal.convolve2d`` (a *true* convolution,
+    which flips its kernel). ``tconv``, PyTorch and ``correlate2d`` are not allowed.
 
     Examples
     --------
-    >>> scatter_multiply_adds_function(lambda n, c_in, c_out, h, w, k, groups:
-    ...     n * c_in * (c_out // groups) * h * w * k * k)
-    Correct: scatter_multiply_adds agrees on all 6 cases.
+    >>> import scipy.signal
+    >>> def by_true_convolution(x, w, stride, padding):
+    ...     spread = np.zeros([(side - 1) * stride + 1 for side in x.shape])
+    ...     spread[::stride, ::stride] = x
+    ...     full = scipy.signal.convolve2d(spread, w)  # mode "full": pads k - 1 all round
+    ...     return full[padding:full.shape[0] - padding, padding:full.shape[1] - padding]
+    >>> zero_insertion_true_convolution_function(by_true_convolution)
+    Correct: zero insertion with a true convolution agrees on all 7 cases.
     """
-    cases = [dict(n=n, c_in=c_in, c_out=c_out, h=h, w=w, k=k, groups=g)
-             for n, c_in, c_out, g in ((1, 1, 1, 1), (8, 64, 32, 1), (2, 6, 4, 2))
-             for h, w, k in ((4, 4, 3), (5, 7, 4))]
+    from .transpose import conv_transpose2d
 
-    def reference(n, c_in, c_out, h, w, k, groups):
-        return n * c_in * (c_out // groups) * h * w * k * k
-
-    function_cases(fn, reference, cases, "scatter_multiply_adds")
+    refuse_calls(fn, {"conv_transpose2d", "conv_transpose_matrix", "conv2d", "correlate2d",
+                      "correlate", "torch", "tconv", "scatter"}, "your function")
+    rng = np.random.default_rng(44)
+    cases = [((2, 2), 3, 2, 1), ((3, 3), 3, 1, 0), ((2, 3), 2, 2, 0), ((3, 2), 4, 2, 1),
+             ((1, 1), 3, 3, 1), ((4, 4), 3, 2, 0), ((2, 2), 5, 3, 2)]
+    for shape, k, stride, padding in cases:
+        x = rng.integers(-3, 4, shape).astype(float)
+        w = rng.integers(-2, 3, (k, k)).astype(float)
+        w[0, 0], w[-1, -1] = 3.0, -1.0  # never symmetric under a 180° rotation
+        expected = conv_transpose2d(x[None], w[None, None], stride=stride, padding=padding)[0]
+        what = f"case x {shape}, kernel {k}×{k}, stride={stride}, padding={padding}"
+        answer = call(fn, (x, w, stride, padding), what)
+        compare_arrays(answer, expected, what)
+    correct(f"zero insertion with a true convolution agrees on all {len(cases)} cases")
 
 
 # ---------------------------------------------------------------- chapter 5
 
 
-def conv_transpose_output_size_function(fn):
-    """Check ``fn(i, k, s, p, output_padding)``: the output size of a transposed convolution.
+def needs_output_padding_answer(answer, sizes, kernel_size, stride, padding):
+    """Check a prediction: which input ``sizes`` a convolution and the transposed convolution
+    with the same ``kernel_size``, ``stride`` and ``padding`` do not give back unless the
+    transposed one gets ``output_padding``.
 
     Examples
     --------
-    >>> conv_transpose_output_size_function(lambda i, k, s, p, output_padding:
-    ...     (i - 1) * s - 2 * p + k + output_padding)
-    Correct: conv_transpose_output_size agrees on all 90 cases.
+    >>> needs_output_padding_answer([6, 8], range(5, 9), 3, 2, 1)
+    Correct: the sizes that need output_padding.
     """
-    cases = [dict(i=i, k=k, s=s, p=p, output_padding=op)
-             for i in (1, 2, 5) for k in (1, 3, 4) for s in (1, 2, 3) for p in (0, 1)
-             for op in range(s) if (i - 1) * s + k - 2 * p + op >= 1][:90]
+    sizes = list(sizes)
+    try:
+        chosen = {int(v) for v in answer}
+    except (TypeError, ValueError):
+        raise WrongAnswer("your answer should be a list of sizes (ints), "
+                          "for example [10, 12].") from None
+    strangers = sorted(chosen - set(sizes))
+    if strangers:
+        raise WrongAnswer(f"{strangers} are not among the sizes asked about, "
+                          f"{sizes[0]} to {sizes[-1]}.")
+    expected = {i for i in sizes if shapes.conv_remainder(i, kernel_size, stride, padding)}
+    if chosen - expected:
+        raise WrongAnswer(f"your list holds {len(chosen - expected)} size(s) that come back "
+                          f"without output_padding.")
+    if expected - chosen:
+        raise WrongAnswer(f"your list misses {len(expected - chosen)} size(s) that need "
+                          f"output_padding.")
+    correct("the sizes that need output_padding")
 
-    def reference(i, k, s, p, output_padding):
-        return shapes.conv_transpose2d_output_size(i, k, s, p, output_padding)
 
-    function_cases(fn, reference, cases, "conv_transpose_output_size")
-
-
-def remainder_function(fn):
-    """Check ``fn(i, k, s, p)``: the positions a strided convolution never reaches,
-    ``a = (i + 2p - k) mod s``.
+def decoder_output_padding_function(fn):
+    """Check ``fn(i, k, s, p, depth)``: the ``output_padding`` of each layer of the decoder
+    that mirrors ``depth`` identical convolutions, in the order the decoder applies them.
 
     Examples
     --------
-    >>> remainder_function(lambda i, k, s, p: (i + 2 * p - k) % s)
-    Correct: remainder agrees on all 60 cases.
+    >>> def mirror(i, k, s, p, depth):
+    ...     sizes = [i]
+    ...     for _ in range(depth):
+    ...         sizes.append((sizes[-1] + 2 * p - k) // s + 1)
+    ...     return [(n + 2 * p - k) % s for n in reversed(sizes[:-1])]
+    >>> decoder_output_padding_function(mirror)
+    Correct: decoder_output_padding agrees on all 24 cases.
     """
-    cases = [dict(i=i, k=k, s=s, p=p) for i in (3, 4, 5, 6, 7) for k in (1, 3)
-             for s in (1, 2, 3) for p in (0, 1)]
+    cases = [dict(i=i, k=k, s=s, p=p, depth=depth)
+             for i in (28, 37, 100) for k, s, p in ((3, 2, 1), (5, 2, 2), (4, 3, 1), (3, 3, 0))
+             for depth in (1, 3)]
 
-    def reference(i, k, s, p):
-        return shapes.conv_remainder(i, k, s, p)
+    def reference(i, k, s, p, depth):
+        sizes = [i]
+        for _ in range(depth):
+            sizes.append(shapes.conv2d_output_size(sizes[-1], k, s, p))
+        return [shapes.conv_remainder(size, k, s, p) for size in reversed(sizes[:-1])]
 
-    function_cases(fn, reference, cases, "remainder")
+    def as_list(*arguments):
+        answer = fn(*arguments)
+        try:
+            return [int(v) for v in answer]
+        except (TypeError, ValueError):
+            return answer  # compared as it is, so that the message shows what came back
+
+    function_cases(as_list, reference, cases, "decoder_output_padding")
 
 
-def output_padding_function(fn):
-    """Check ``fn(i, o, k, s, p)``: the ``output_padding`` that makes a transposed
-    convolution of an ``i``-pixel input produce ``o`` pixels (``o`` is reachable).
+def design_layer_answer(kernel_size, stride, padding, output_padding_21, output_padding_23):
+    """Check a design: one transposed convolution, with a kernel larger than its stride, that
+    turns 7×7 into 21×21 and into 23×23 with two values of ``output_padding``.
 
     Examples
     --------
-    >>> output_padding_function(lambda i, o, k, s, p: o - ((i - 1) * s - 2 * p + k))
-    Correct: output_padding agrees on all 36 cases.
+    >>> design_layer_answer(7, 3, 2, 0, 2)
+    Correct: your layer turns 7×7 into 21×21 and 23×23, with a kernel larger than the stride.
     """
-    cases = []
-    for i in (2, 3, 5, 8):
-        for k, s, p in ((3, 2, 1), (4, 2, 1), (3, 3, 0), (5, 2, 2)):
-            for o in shapes.reachable_sizes(i, k, s, p, 1):
-                cases.append(dict(i=i, o=o, k=k, s=s, p=p))
+    from .transpose import conv_transpose2d
 
-    def reference(i, o, k, s, p):
-        return shapes.output_padding_for_size(i, o, k, s, p)
+    for name, value in (("kernel_size", kernel_size), ("stride", stride), ("padding", padding),
+                        ("output_padding_21", output_padding_21),
+                        ("output_padding_23", output_padding_23)):
+        if not shapes.is_int(value) or value < 0:
+            raise WrongAnswer(f"{name}={value!r} should be an int, 0 or more.")
+    if kernel_size < 1 or stride < 1:
+        raise WrongAnswer("kernel_size and stride should be at least 1.")
+    if kernel_size <= stride:
+        raise WrongAnswer(f"kernel_size={kernel_size} is not larger than stride={stride}: "
+                          f"the stamps of neighbouring input pixels would not overlap.")
+    for wanted, extra in ((21, output_padding_21), (23, output_padding_23)):
+        if extra >= stride:
+            raise WrongAnswer(f"output_padding_{wanted}={extra} must be smaller than "
+                              f"stride={stride}.")
+        size = 6 * stride - 2 * padding + kernel_size + extra
+        if size != wanted:
+            raise WrongAnswer(f"with output_padding={extra} your layer turns 7×7 into "
+                              f"{size}×{size}, not {wanted}×{wanted} "
+                              f"(too {'large' if size > wanted else 'small'}).")
+        y = conv_transpose2d(np.ones((1, 7, 7)), np.ones((1, 1, kernel_size, kernel_size)),
+                             stride=stride, padding=padding, output_padding=extra)
+        assert y.shape == (1, wanted, wanted)
+    correct("your layer turns 7×7 into 21×21 and 23×23, with a kernel larger than the stride")
 
-    function_cases(fn, reference, cases, "output_padding")
+
+def bottom_zero_rows_answer(answer, layers):
+    """Check predicted counts of the all-zero rows at the bottom of transposed convolutions
+    of an all-ones 3×3 input with an all-ones kernel; ``layers`` holds their keyword
+    arguments (``kernel_size``, ``stride``, ``padding``, ``output_padding``).
+
+    Examples
+    --------
+    >>> bottom_zero_rows_answer([0], [dict(kernel_size=3, stride=2, padding=1,
+    ...                                    output_padding=1)])
+    Correct: the zero rows at the bottom of all 1 layers.
+    """
+    from .transpose import conv_transpose2d
+
+    try:
+        counts = [int(v) for v in answer]
+    except (TypeError, ValueError):
+        raise WrongAnswer("your answer should be a list of counts (ints), one per layer.") from None
+    if len(counts) != len(layers):
+        raise WrongAnswer(f"your list has {len(counts)} counts; give one for each of the "
+                          f"{len(layers)} layers.")
+    for number, (count, layer) in enumerate(zip(counts, layers), start=1):
+        k = layer["kernel_size"]
+        options = {name: value for name, value in layer.items() if name != "kernel_size"}
+        y = conv_transpose2d(np.ones((1, 3, 3)), np.ones((1, 1, k, k)), **options)[0]
+        filled = np.flatnonzero(np.abs(y).sum(axis=1))
+        expected = y.shape[0] - 1 - filled.max()
+        if count != expected:
+            raise WrongAnswer(f"layer {number}, {format_call('ConvTranspose2d', layer)}: "
+                              f"your count is too {'large' if count > expected else 'small'}.")
+    correct(f"the zero rows at the bottom of all {len(layers)} layers")
 
 
 # ---------------------------------------------------------------- chapter 6
 
+#: the kernels of the exercise "Flat or not?": name -> (kernel, stride)
+FLAT_KERNELS = {
+    "A": (np.outer([1, 2, 1], [1, 2, 1]), 2),
+    "B": (np.array([[1, 0, 2, 1], [0, 1, 1, 2], [2, 1, 1, 0], [1, 2, 0, 1]]), 2),
+    "C": (np.ones((3, 3), dtype=int), 3),
+    "D": (np.ones((5, 5), dtype=int), 3),
+}
 
-def overlap_count_1d_function(fn):
-    """Check ``fn(n, k, s)``: how many input pixels reach each output pixel of a 1-D
-    transposed convolution (no padding), as an array.
+#: the kernel of the exercise on the gradient of a strided convolution
+GRADIENT_KERNEL = np.array([[2, 1, 0], [1, 5, 0], [1, 2, 1]])
 
-    Examples
-    --------
-    >>> from tconv.upsample import overlap_count_1d
-    >>> overlap_count_1d_function(overlap_count_1d)
-    Correct: overlap_count_1d agrees on all 27 cases.
+
+def flat_interior(kernel, stride):
+    """The interior of a transposed convolution of an all-ones input (no padding), where
+    every output pixel receives all the taps of its phase.
+
+    >>> flat_interior(np.ones((3, 3)), 2)[:2, :2]
+    array([[4., 2.],
+           [2., 1.]])
     """
-    from .upsample import overlap_count_1d
+    from .transpose import conv_transpose2d
 
-    cases = [dict(n=n, k=k, s=s) for n in (1, 3, 5) for k in (1, 3, 4) for s in (1, 2, 3)]
-    function_cases(fn, lambda n, k, s: overlap_count_1d(n, k, s), cases, "overlap_count_1d")
+    kernel = np.asarray(kernel, dtype=float)
+    k = max(kernel.shape)
+    ones = np.ones((1, 1, 4 * k, 4 * k))
+    y = conv_transpose2d(ones, kernel[None, None], stride=stride)[0, 0]
+    border = stride * (k // stride + 1)  # a multiple of the stride: row `border` has phase 0
+    return y[border:-border, border:-border]
 
 
-def even_overlap_function(fn):
-    """Check ``fn(k, s)``: True when a transposed convolution with kernel ``k`` and stride
-    ``s`` covers the interior of its output evenly (every pixel the same number of times).
+def flat_output_prediction_answer(checkerboard):
+    """Check ``{"A": bool, ..., "D": bool}``: True for each kernel of ``FLAT_KERNELS`` whose
+    transposed convolution turns a flat input into an output whose interior is not flat.
+    A wrong answer is told how many predictions are wrong, not which.
 
-    Examples
-    --------
-    >>> even_overlap_function(lambda k, s: k % s == 0)
-    Correct: even_overlap agrees on all 18 cases.
+    >>> truth = {name: bool(np.ptp(flat_interior(*FLAT_KERNELS[name])) > 1e-9)
+    ...          for name in FLAT_KERNELS}
+    >>> flat_output_prediction_answer(truth)
+    Correct: your predictions for all 4 kernels.
+    >>> flat_output_prediction_answer({name: True for name in FLAT_KERNELS})
+    Traceback (most recent call last):
+    ...
+    tconv.check.WrongAnswer: 2 of your 4 predictions are wrong.
     """
-    from .upsample import overlap_count_1d
+    names = sorted(FLAT_KERNELS)
+    if not isinstance(checkerboard, dict) or sorted(checkerboard) != names:
+        raise WrongAnswer(f"checkerboard should be a dict with the keys {names}, one per kernel; "
+                          f"got {checkerboard!r}.")
+    for name, value in checkerboard.items():
+        if not isinstance(value, (bool, np.bool_)):
+            raise WrongAnswer(f"checkerboard[{name!r}] should be True or False, not {value!r}.")
+    wrong = sum(bool(checkerboard[name]) != bool(np.ptp(flat_interior(*FLAT_KERNELS[name])) > 1e-9)
+                for name in names)
+    if wrong:
+        raise WrongAnswer(f"{wrong} of your {len(names)} predictions are wrong.")
+    correct(f"your predictions for all {len(names)} kernels")
 
-    cases = [dict(k=k, s=s) for k in range(1, 7) for s in (1, 2, 3)]
 
-    def reference(k, s):
-        interior = overlap_count_1d(3 * k + 3, k, s)[k:-k]
-        return bool(len(set(interior.tolist())) == 1)
+def flat_kernel_design_answer(kernel):
+    """Check a designed 4×4 kernel: every tap nonzero, not its own left-right mirror image,
+    and with stride 2 a flat input of ones gives an interior of ones.
 
-    function_cases(lambda k, s: bool(fn(k, s)), reference, cases, "even_overlap")  # any truthy
-
-
-def bilinear_kernel_function(fn):
-    """Check ``fn(factor)``: the FCN kernel of bilinear upsampling, size ``2f - f % 2``.
-
-    Examples
-    --------
-    >>> from tconv.upsample import bilinear_kernel
-    >>> bilinear_kernel_function(bilinear_kernel)
-    Correct: bilinear_kernel agrees on all 4 cases.
+    >>> flat_kernel_design_answer(np.full((4, 4), 0.25))
+    Traceback (most recent call last):
+    ...
+    tconv.check.WrongAnswer: your kernel is its own left-right mirror image (kernel[:, ::-1]); design one that is not.
+    >>> flat_kernel_design_answer(np.array([[1, 2, 3, 4]] * 4) / 10)
+    Traceback (most recent call last):
+    ...
+    tconv.check.WrongAnswer: the interior of the output is not flat: pixels of phase (0, 0) are 0.8, pixels of phase (0, 1) are 1.2.
     """
-    from .upsample import bilinear_kernel
+    try:
+        w = np.asarray(kernel, dtype=float)
+    except (TypeError, ValueError) as error:
+        raise WrongAnswer(f"your kernel cannot be read as an array of numbers ({error}).") from None
+    if w.shape != (4, 4):
+        raise WrongAnswer(f"your kernel has shape {w.shape}, expected (4, 4).")
+    if not np.isfinite(w).all():
+        raise WrongAnswer("your kernel has an infinite or NaN entry.")
+    small = np.argwhere(np.abs(w) < 1e-6)
+    if len(small):
+        raise WrongAnswer(f"tap {[int(i) for i in small[0]]} of your kernel is zero; every tap "
+                          f"must be nonzero.")
+    if np.allclose(w, w[:, ::-1]):
+        raise WrongAnswer("your kernel is its own left-right mirror image (kernel[:, ::-1]); "
+                          "design one that is not.")
+    interior = flat_interior(w, 2)
+    phases = {(a, b): interior[a, b] for a in range(2) for b in range(2)}
+    first = phases[(0, 0)]
+    for phase, value in phases.items():
+        if not np.isclose(value, first, atol=1e-6):
+            raise WrongAnswer(f"the interior of the output is not flat: pixels of phase (0, 0) are "
+                              f"{first:.4g}, pixels of phase {phase} are {value:.4g}.")
+    if not np.isclose(first, 1.0, atol=1e-6):
+        raise WrongAnswer(f"the interior is flat, but at {first:.4g} instead of 1.")
+    correct("your asymmetric 4×4 kernel turns ones into ones")
 
-    cases = [dict(factor=f) for f in (1, 2, 3, 4)]
-    function_cases(fn, bilinear_kernel, cases, "bilinear_kernel")
 
+def gradient_phases(kernel=GRADIENT_KERNEL, stride=2, padding=1):
+    """The input gradient of ``conv2d(x, kernel, stride, padding)`` for an upstream gradient
+    of ones, in the interior: a ``stride × stride`` array, entry ``[α, β]`` for input pixels
+    whose row and column are ``α`` and ``β`` modulo the stride.
 
-def pixel_shuffle_function(fn):
-    """Check ``fn(x, r)``: ``(N, C·r², H, W) -> (N, C, H·r, W·r)`` as PyTorch's PixelShuffle.
-
-    Examples
-    --------
-    >>> from tconv.upsample import pixel_shuffle
-    >>> pixel_shuffle_function(pixel_shuffle)
-    Correct: pixel_shuffle agrees on all 4 cases.
+    >>> gradient_phases(np.ones((3, 3)), 2, 0)
+    array([[4., 2.],
+           [2., 1.]])
     """
-    from .upsample import pixel_shuffle
+    from .transpose import conv_transpose2d
 
+    kernel = np.asarray(kernel, dtype=float)
+    g = np.ones((1, 1, 8, 8))
+    # the gradient with respect to the input is the transposed convolution of g
+    grad = conv_transpose2d(g, kernel[None, None], stride=stride, padding=padding)[0, 0]
+    start = 2 * stride * (max(kernel.shape) // stride + 1)
+    return grad[start:start + stride, start:start + stride]
+
+
+def gradient_phases_answer(phase_values):
+    """Check the 2×2 array of the input gradient of ``Conv2d(1, 1, 3, stride=2, padding=1)``
+    with the kernel ``GRADIENT_KERNEL``, for an upstream gradient of ones: entry ``[α, β]`` is
+    the gradient at interior input pixels of row phase ``α`` and column phase ``β``.
+    A wrong entry is called too large or too small; its value is not given.
+
+    >>> gradient_phases_answer(gradient_phases())
+    Correct: the gradient in all four phases.
+    >>> gradient_phases_answer(np.zeros((2, 2)))
+    Traceback (most recent call last):
+    ...
+    tconv.check.WrongAnswer: your phase_values: entry [0, 0] (you have 0) is too small; 4 of 4 entries are wrong.
+    """
+    from .upsample import polyphase_sums
+
+    expected = gradient_phases()
+    try:
+        answer = np.asarray(phase_values, dtype=float)
+    except (TypeError, ValueError):
+        answer = None
+    unshifted = polyphase_sums(GRADIENT_KERNEL, 2)
+    if answer is not None and answer.shape == (2, 2) and np.allclose(answer, unshifted) \
+            and not np.allclose(answer, expected):
+        raise WrongAnswer("your phase_values are the polyphase sums of the kernel as they are: "
+                          "the padding shifts which taps land on an input pixel of phase (α, β).")
+    compare_hidden(phase_values, expected, "your phase_values")
+    correct("the gradient in all four phases")
+
+
+def depth_to_space_reference(x, r):
+    """TensorFlow's ``tf.nn.depth_to_space`` in NumPy: ``(N, H, W, c·r²)`` to
+    ``(N, H·r, W·r, c)``, input channel ``(α·r + β)·c + f`` going to offset ``(α, β)`` of
+    output channel ``f``.
+
+    >>> depth_to_space_reference(np.arange(8).reshape(1, 1, 1, 8), 2)[0, :, :, 0]
+    array([[0, 2],
+           [4, 6]])
+    """
+    n, h, w, channels = x.shape
+    c = channels // (r * r)
+    return x.reshape(n, h, w, r, r, c).transpose(0, 1, 3, 2, 4, 5).reshape(n, h * r, w * r, c)
+
+
+def depth_to_space_function(fn):
+    """Check ``fn(x, r)``: TensorFlow's sub-pixel rearrangement ``tf.nn.depth_to_space`` for
+    NHWC arrays, without calling it.
+
+    >>> depth_to_space_function(depth_to_space_reference)
+    Correct: depth_to_space agrees on all 4 cases.
+    """
+    refuse_calls(fn, {"depth_to_space"}, "your depth_to_space")
     count = 0
-    for shape, r in (((1, 4, 1, 1), 2), ((1, 4, 2, 3), 2), ((2, 9, 2, 2), 3), ((1, 8, 3, 2), 2)):
+    for shape, r in (((1, 1, 1, 4), 2), ((1, 2, 3, 8), 2), ((2, 2, 2, 18), 3), ((1, 3, 2, 12), 2)):
         x = np.arange(float(np.prod(shape))).reshape(shape)
-        what = f"pixel_shuffle(x of shape {shape}, r={r})"
+        what = f"depth_to_space(x of shape {shape}, r={r})"
         answer = call(fn, (x, r), what)
-        compare_arrays(answer, pixel_shuffle(x, r), what)
+        compare_arrays(answer, depth_to_space_reference(x, r), what)
         count += 1
-    correct(f"pixel_shuffle agrees on all {count} cases")
+    correct(f"depth_to_space agrees on all {count} cases")
 
 
 # ---------------------------------------------------------------- chapter 7
 
 
+def _switched_off(*args, **kwargs):
+    """Stands in for a library function during a check; only builtins, so that its code can
+    replace the code of a function of another module."""
+    raise NotImplementedError("this library's max pooling is switched off during the check: "
+                              "write the loops yourself")
+
+
+class _Forbidden:
+    """Inside ``with _Forbidden((module, name), ...)``, the named library functions raise: a
+    check of a function the student writes must not be passed by calling the library.
+
+    A plain function's code is swapped, which also catches ``from module import name``;
+    other callables are replaced on their module.
+
+    >>> from tconv import pooling
+    >>> with _Forbidden((pooling, "max_pool2d")):
+    ...     pooling.max_pool2d(np.zeros((1, 2, 2)), 2)
+    Traceback (most recent call last):
+    ...
+    NotImplementedError: this library's max pooling is switched off during the check: write the loops yourself
+    >>> pooling.max_pool2d(np.ones((1, 2, 2)), 2)
+    array([[[1.]]])
+    """
+
+    def __init__(self, *targets):
+        self.targets = targets
+        self.saved = []
+
+    def __enter__(self):
+        import types
+
+        for module, name in self.targets:
+            original = getattr(module, name)
+            if isinstance(original, types.FunctionType) and not original.__closure__:
+                self.saved.append((original, "__code__", original.__code__))
+                original.__code__ = _switched_off.__code__
+            else:
+                self.saved.append((module, name, original))
+                setattr(module, name, _switched_off)
+        return self
+
+    def __exit__(self, *exc):
+        for owner, name, value in reversed(self.saved):
+            setattr(owner, name, value)
+        self.saved = []
+        return False
+
+
+def _pooling_libraries():
+    """The library versions of max pooling that a student's loops must not call."""
+    from . import pooling
+
+    targets = [(pooling, "max_pool2d")]
+    try:
+        import torch.nn.functional as F
+    except ImportError:  # pragma: no cover - PyTorch is installed with the course
+        return targets
+    return targets + [(F, "max_pool2d"), (F, "max_pool2d_with_indices")]
+
+
 def max_pool_function(fn):
-    """Check ``fn(x)``: 2×2 max pooling with stride 2 of a 2-D array ``x`` (even sides),
-    returning ``(values, indices)`` with PyTorch's flat indices ``row * W + column``.
+    """Check ``fn(x, k, s)``: k×k max pooling with stride ``s`` (windows may overlap) of a
+    2-D array ``x``, no padding, returning ``(values, indices)`` with PyTorch's flat indices
+    ``row * W + column``; without calling a library's max pooling.
 
     Examples
     --------
-    >>> from tconv.pooling import max_pool2d
-    >>> max_pool_function(lambda x: [a[0] for a in max_pool2d(x[None], 2, return_indices=True)])
-    Correct: max pooling agrees on all 4 cases.
+    >>> def pool(x, k, s):
+    ...     h, w = (x.shape[0] - k) // s + 1, (x.shape[1] - k) // s + 1
+    ...     values, indices = np.zeros((h, w)), np.zeros((h, w), dtype=int)
+    ...     for m in range(h):
+    ...         for n in range(w):
+    ...             window = x[m * s:m * s + k, n * s:n * s + k]
+    ...             u, v = np.unravel_index(np.argmax(window), window.shape)
+    ...             values[m, n] = window[u, v]
+    ...             indices[m, n] = (m * s + u) * x.shape[1] + n * s + v
+    ...     return values, indices
+    >>> max_pool_function(pool)
+    Correct: max pooling agrees on all 6 cases.
     """
     from .pooling import max_pool2d
 
     rng = np.random.default_rng(5)
-    shapes_ = ((2, 2), (4, 4), (2, 6), (6, 4))
-    for shape in shapes_:
+    cases = (((4, 4), 2, 2), ((5, 5), 3, 2), ((4, 6), 3, 1), ((7, 5), 2, 3), ((6, 6), 3, 3),
+             ((5, 4), 2, 1))
+    for shape, k, s in cases:
         x = rng.permutation(np.arange(float(np.prod(shape)))).reshape(shape)
-        values, indices = max_pool2d(x[None], 2, return_indices=True)
-        what = f"max pooling of a {shape[0]}×{shape[1]} input"
-        answer_values, answer_indices = call(fn, (x,), what)
+        values, indices = max_pool2d(x[None], k, stride=s, return_indices=True)
+        what = f"max pooling of a {shape[0]}×{shape[1]} input, k={k}, s={s}"
+        with _Forbidden(*_pooling_libraries()):
+            answer = call(fn, (x.copy(), k, s), what)
+        try:
+            answer_values, answer_indices = answer
+        except (TypeError, ValueError):
+            raise WrongAnswer(f"{what}: return a pair (values, indices).") from None
         compare_arrays(answer_values, values[0], what + ": the values")
         compare_arrays(answer_indices, indices[0], what + ": the indices")
-    correct(f"max pooling agrees on all {len(shapes_)} cases")
+    correct(f"max pooling agrees on all {len(cases)} cases")
 
 
-def max_unpool_function(fn):
-    """Check ``fn(values, indices, output_shape)``: put each value back at its flat index in
-    a zero array of ``output_shape`` (2-D).
+def shared_max_gradient_answer(answer, x, g):
+    """Check a predicted gradient of ``L = sum(max_pool2d(x, 3, stride=2) * g)`` with respect
+    to the 2-D ``x``; the message says which entry is too large or too small, not its value.
 
     Examples
     --------
-    >>> def unpool(values, indices, output_shape):
-    ...     y = np.zeros(output_shape)
-    ...     y.reshape(-1)[indices.reshape(-1)] = values.reshape(-1)
-    ...     return y
-    >>> max_unpool_function(unpool)
-    Correct: max unpooling agrees on all 3 cases.
+    >>> x = np.arange(25.0).reshape(5, 5)
+    >>> grad = np.zeros((5, 5)); grad[2, 2], grad[2, 4], grad[4, 2], grad[4, 4] = 1, 2, 3, 4
+    >>> shared_max_gradient_answer(grad, x, np.array([[1.0, 2.0], [3.0, 4.0]]))
+    Correct: the gradient, where windows share a maximum.
     """
-    from .pooling import max_pool2d, max_unpool2d
+    from .pooling import max_pool2d
 
-    rng = np.random.default_rng(6)
-    cases = ((4, 4), (2, 6), (6, 6))
-    for shape in cases:
+    x = np.asarray(x, dtype=float)
+    _, indices = max_pool2d(x[None], 3, stride=2, return_indices=True)
+    expected = np.zeros(x.size)
+    np.add.at(expected, indices.reshape(-1), np.asarray(g, dtype=float).reshape(-1))
+    expected = expected.reshape(x.shape)
+    try:
+        answer = np.asarray(answer, dtype=float)
+    except (TypeError, ValueError):
+        raise WrongAnswer(f"your gradient should be an array of shape {x.shape}.") from None
+    if answer.shape != x.shape:
+        raise WrongAnswer(f"your gradient has shape {answer.shape}; it should have the shape "
+                          f"of x, {x.shape}.")
+    wrong = ~np.isclose(answer, expected)
+    if wrong.any():
+        index = tuple(int(v) for v in np.argwhere(wrong)[0])
+        size = "large" if answer[index] > expected[index] else "small"
+        raise WrongAnswer(f"your gradient: entry {list(index)} is too {size} "
+                          f"({int(wrong.sum())} of {wrong.size} entries wrong).")
+    correct("the gradient, where windows share a maximum")
+
+
+def max_pool_backward_function(fn):
+    """Check ``fn(g, indices, input_shape)``: the gradient of max pooling, ``Jᵀ g``, from the
+    recorded flat ``indices``, for windows that may overlap (a shared maximum adds up).
+
+    Examples
+    --------
+    >>> def backward(g, indices, input_shape):
+    ...     grad = np.zeros(input_shape)
+    ...     np.add.at(grad.reshape(-1), indices.reshape(-1), g.reshape(-1))
+    ...     return grad
+    >>> max_pool_backward_function(backward)
+    Correct: max_pool_backward agrees on all 5 cases.
+    """
+    from .pooling import max_pool2d
+
+    rng = np.random.default_rng(7)
+    cases = (((4, 4), 2, 2), ((5, 5), 3, 2), ((4, 5), 2, 1), ((6, 6), 3, 1), ((7, 7), 3, 2))
+    shared = 0
+    for shape, k, s in cases:
         x = rng.permutation(np.arange(float(np.prod(shape)))).reshape(shape)
-        values, indices = max_pool2d(x[None], 2, return_indices=True)
-        expected = max_unpool2d(values, indices, 2, output_size=shape)[0]
-        what = f"max unpooling to {shape[0]}×{shape[1]}"
-        answer = call(fn, (values[0], indices[0], shape), what)
-        compare_arrays(answer, expected, what)
-    correct(f"max unpooling agrees on all {len(cases)} cases")
+        _, indices = max_pool2d(x[None], k, stride=s, return_indices=True)
+        indices = indices[0]
+        g = rng.integers(1, 6, indices.shape).astype(float)
+        expected = np.zeros(x.size)
+        np.add.at(expected, indices.reshape(-1), g.reshape(-1))
+        shared += len(np.unique(indices)) < indices.size
+        what = f"max_pool_backward for a {shape[0]}×{shape[1]} input, k={k}, s={s}"
+        answer = call(fn, (g.copy(), indices.copy(), shape), what)
+        compare_arrays(answer, expected.reshape(shape), what)
+    assert shared >= 2  # the cases do test shared maxima
+    correct(f"max_pool_backward agrees on all {len(cases)} cases")
 
 
-def avg_pool_weight_function(fn):
-    """Check ``fn(channels, k)``: the depthwise convolution weight, shape (channels, 1, k, k),
-    that makes ``conv2d(x, weight, stride=k, groups=channels)`` an average pooling.
-
-    Examples
-    --------
-    >>> avg_pool_weight_function(lambda channels, k: np.full((channels, 1, k, k), 1 / k**2))
-    Correct: avg_pool_weight agrees on all 4 cases.
-    """
-    cases = [dict(channels=c, k=k) for c in (1, 3) for k in (2, 3)]
-
-    def reference(channels, k):
-        return np.full((channels, 1, k, k), 1.0 / (k * k))
-
-    function_cases(fn, reference, cases, "avg_pool_weight")
-
-
-def max_pool_gradient_answer(answer, x, g):
-    """Check the gradient of ``L = sum(max_pool2d(x, 2) * g)`` with respect to ``x``.
+def nearest_upsampling_layer_answer(weight, stride, groups, channels=3, factor=3):
+    """Check a design: ``conv_transpose2d(x, weight, stride=stride, groups=groups)`` equals
+    nearest-neighbour upsampling by ``factor`` of every ``x`` with ``channels`` channels.
 
     Examples
     --------
-    >>> x, g = np.array([[[1.0, 2.0], [4.0, 3.0]]]), np.array([[[5.0]]])
-    >>> max_pool_gradient_answer([[[0, 0], [5, 0]]], x, g)
-    Correct: the gradient is right.
+    >>> nearest_upsampling_layer_answer(np.ones((3, 1, 3, 3)), 3, 3)
+    Correct: your transposed convolution is nearest-neighbour upsampling by 3.
     """
-    from .pooling import max_pool2d, max_unpool2d
+    from .transpose import conv_transpose2d
+    from .upsample import resize_nearest
 
-    _, indices = max_pool2d(x, 2, return_indices=True)
-    expected = max_unpool2d(np.asarray(g, dtype=float), indices, 2, output_size=x.shape[-2:])
-    compare_arrays(answer, expected, "your gradient")
-    correct("the gradient is right")
+    rng = np.random.default_rng(8)
+    for shape in ((channels, 1, 1), (channels, 4, 5)):
+        x = rng.standard_normal(shape)
+        what = f"your layer on an input of shape {shape}"
+        try:
+            y = conv_transpose2d(x, np.asarray(weight, dtype=float), stride=stride,
+                                 groups=groups)
+        except (TypeError, ValueError) as error:
+            raise WrongAnswer(f"{what} cannot run: {error}") from None
+        expected = resize_nearest(x, factor)
+        if y.shape != expected.shape:
+            raise WrongAnswer(f"{what} gives shape {y.shape}; nearest-neighbour upsampling by "
+                              f"{factor} gives {expected.shape}.")
+        compare_arrays(y, expected, what)
+    correct(f"your transposed convolution is nearest-neighbour upsampling by {factor}")
 
 
 # ---------------------------------------------------------------- chapter 8
 
 
-def tf_output_sizes_answer(answer, input_size, kernel_size, stride, padding):
-    """Check the list of output sizes ``tf.nn.conv2d_transpose`` accepts along one axis.
+def keras_size_and_accepted(input_size, kernel_size, strides, padding, output_padding):
+    """The size Keras's ``Conv2DTranspose`` asks for along one axis, and whether
+    ``tf.nn.conv2d_transpose`` accepts it (``None`` if it does not: the layer fails).
 
     Examples
     --------
-    >>> tf_output_sizes_answer([7, 8], 4, 3, 2, "SAME")
-    Correct: TensorFlow accepts 7 and 8.
+    >>> keras_size_and_accepted(5, 4, 2, "valid", None), keras_size_and_accepted(5, 2, 3, "valid", None)
+    (12, 15)
+    >>> print(keras_size_and_accepted(5, 4, 2, "same", 0))
+    None
     """
     from .port import reachable_tf_output_sizes
 
-    expected = reachable_tf_output_sizes(input_size, kernel_size, stride, padding)
-    compare_values(sorted(int(v) for v in answer), expected, "the accepted output sizes")
-    correct(f"TensorFlow accepts {shapes.describe(expected)}")
+    i, k, s = input_size, kernel_size, strides
+    if output_padding is None:
+        size = i * s + max(k - s, 0) if padding == "valid" else i * s
+    else:
+        pad = k // 2 if padding == "same" else 0
+        size = (i - 1) * s + k - 2 * pad + output_padding
+    return size if size in reachable_tf_output_sizes(i, k, s, padding) else None
 
 
-def swapped_filter_function(fn):
-    """Check ``fn(filters)``: a filter written in conv2d's layout [h, w, in, out], rearranged
-    into conv2d_transpose's [h, w, out, in].
+def keras_heights_answer(heights, input_size, layers):
+    """Check predicted output heights of Keras ``Conv2DTranspose`` layers on an input of
+    ``input_size`` rows; ``None`` predicts that the call fails. ``layers`` is a list of dicts
+    with ``kernel_size``, ``strides``, ``padding`` and ``output_padding``.
 
     Examples
     --------
-    >>> swapped_filter_function(lambda filters: np.transpose(filters, (0, 1, 3, 2)))
-    Correct: the filter layout agrees on all 3 cases.
+    >>> layers = [dict(kernel_size=3, strides=2, padding="same", output_padding=None)]
+    >>> keras_heights_answer([10], 5, layers)
+    Correct: all 1 predicted heights.
+    >>> keras_heights_answer([11], 5, layers)
+    Traceback (most recent call last):
+    ...
+    tconv.check.WrongAnswer: layer 1 (kernel_size=3, strides=2, padding='same', output_padding=None): your height is too large.
+    """
+    if not isinstance(heights, (list, tuple)) or len(heights) != len(layers):
+        raise WrongAnswer(f"heights must be a list of {len(layers)} entries, one per layer "
+                          f"(an int, or None for a call that fails); you give {heights!r}.")
+    for number, (height, layer) in enumerate(zip(heights, layers), start=1):
+        expected = keras_size_and_accepted(input_size, **layer)
+        what = f"layer {number} ({', '.join(f'{key}={value!r}' for key, value in layer.items())})"
+        if height is not None and not is_int_like(height):
+            raise WrongAnswer(f"{what}: {height!r} is neither an int nor None.")
+        if expected is None and height is not None:
+            raise WrongAnswer(f"{what}: your height is wrong; does tf.nn.conv2d_transpose "
+                              f"accept the size Keras asks for?")
+        if expected is not None and height is None:
+            raise WrongAnswer(f"{what}: you predict a failure, but this layer runs.")
+        if expected is not None and int(height) != expected:
+            side = "large" if int(height) > expected else "small"
+            raise WrongAnswer(f"{what}: your height is too {side}.")
+    correct(f"all {len(layers)} predicted heights")
+
+
+def is_int_like(value):
+    """True for ints and integer NumPy scalars (not bools, not floats).
+
+    >>> is_int_like(3), is_int_like(np.int64(3)), is_int_like(3.0), is_int_like(True)
+    (True, True, False, False)
+    """
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def decoder_block_function(fn):
+    """Check ``fn(x, filters)``: NHWC ``x`` doubled in height and width by a 4×4, stride-2
+    ``tf.nn.conv2d_transpose`` with ``padding="SAME"``, where ``filters`` is written
+    ``[height, width, in_channels, out_channels]`` of the transposed convolution itself.
+
+    Examples
+    --------
+    >>> def decoder_block(x, filters):  # the same computation, without TensorFlow
+    ...     from tconv import conv_transpose2d
+    ...     y = conv_transpose2d(x.transpose(0, 3, 1, 2), filters.transpose(2, 3, 0, 1),
+    ...                          stride=2, padding=1)
+    ...     return y.transpose(0, 2, 3, 1)
+    >>> decoder_block_function(decoder_block)
+    Correct: decoder_block is right in all 3 cases.
+    """
+    from .port import conv2d_transpose_tf_to_torch, crop_output
+    from .transpose import conv_transpose2d
+
+    rng = np.random.default_rng(8)
+    cases = ((3, 3, 4), (2, 5, 3), (4, 1, 5))
+    for c_in, c_out, size in cases:
+        x = rng.standard_normal((1, size, size, c_in)).astype(np.float32)
+        filters = rng.standard_normal((4, 4, c_in, c_out)).astype(np.float32)
+        tf_filters = filters.transpose(0, 1, 3, 2)              # [h, w, out, in]
+        port_call = conv2d_transpose_tf_to_torch(tf_filters, (size, size), (2 * size, 2 * size),
+                                                 2, "SAME")
+        y = conv_transpose2d(x.transpose(0, 3, 1, 2).astype(float), port_call["weight"],
+                             stride=port_call["stride"], padding=port_call["padding"],
+                             output_padding=port_call["output_padding"])
+        expected = crop_output(y, port_call["crop"]).transpose(0, 2, 3, 1)
+        what = f"decoder_block on a {size}×{size} input, {c_in} -> {c_out} channels"
+        answer = call(fn, (x, filters), what)
+        compare_arrays(np.asarray(answer), expected, what, atol=1e-4)
+    correct(f"decoder_block is right in all {len(cases)} cases")
+
+
+def dilated_filters_function(fn):
+    """Check ``fn(filters, d)``: a ``conv2d_transpose`` filter ``[kH, kW, c_out, c_in]`` with its
+    taps spread ``d`` apart, zeros between them, so that dilation 1 computes dilation ``d``.
+
+    Examples
+    --------
+    >>> def dilate(filters, d):
+    ...     kh, kw, c_out, c_in = filters.shape
+    ...     out = np.zeros((d * (kh - 1) + 1, d * (kw - 1) + 1, c_out, c_in), filters.dtype)
+    ...     out[::d, ::d] = filters
+    ...     return out
+    >>> dilated_filters_function(dilate)
+    Correct: dilate agrees on all 4 cases.
     """
     count = 0
-    for shape in ((3, 3, 1, 2), (2, 4, 3, 5), (1, 1, 4, 4)):
-        filters = np.arange(float(np.prod(shape))).reshape(shape)
-        what = f"the filter of shape {list(shape)}"
-        answer = call(fn, (filters,), what)
-        compare_arrays(answer, np.transpose(filters, (0, 1, 3, 2)), what)
+    for shape, d in (((3, 3, 1, 1), 2), ((2, 3, 2, 4), 3), ((3, 1, 3, 2), 2), ((2, 2, 1, 2), 1)):
+        filters = np.arange(1.0, 1.0 + np.prod(shape)).reshape(shape)
+        kh, kw = shape[:2]
+        expected = np.zeros((d * (kh - 1) + 1, d * (kw - 1) + 1) + shape[2:])
+        expected[::d, ::d] = filters
+        what = f"dilate(filters of shape {list(shape)}, d={d})"
+        compare_arrays(call(fn, (filters, d), what), expected, what)
         count += 1
-    correct(f"the filter layout agrees on all {count} cases")
+    correct(f"dilate agrees on all {count} cases")
 
 
-def keras_output_size_function(fn):
-    """Check ``fn(i, k, s, padding, output_padding)``: the output size of Keras's
-    ``Conv2DTranspose`` (no dilation; ``output_padding`` may be None).
-
-    Examples
-    --------
-    >>> def size(i, k, s, padding, output_padding):
-    ...     if output_padding is None:
-    ...         return i * s + max(k - s, 0) if padding == "valid" else i * s
-    ...     pad = k // 2 if padding == "same" else 0
-    ...     return (i - 1) * s + k - 2 * pad + output_padding
-    >>> keras_output_size_function(size)
-    Correct: keras_output_size agrees on all 40 cases.
-    """
-    cases = [dict(i=i, k=k, s=s, padding=padding, output_padding=op)
-             for i in (3, 4) for k in (2, 3) for s in (1, 2) for padding in ("valid", "same")
-             for op in (None, 0, 1) if op is None or op < s]
-
-    def reference(i, k, s, padding, output_padding):
-        if output_padding is None:
-            return i * s + max(k - s, 0) if padding == "valid" else i * s
-        pad = k // 2 if padding == "same" else 0
-        return (i - 1) * s + k - 2 * pad + output_padding
-
-    function_cases(fn, reference, cases, "keras_output_size")
-
-
-def tf_input_gradient_answer(answer, x, filters, g, strides, padding):
-    """Check the gradient of ``sum(tf.nn.conv2d(x, filters, strides, padding) * g)`` with
-    respect to ``x`` (NHWC arrays), computed independently with PyTorch's autograd.
+def tf_same_values_answer(predictions, x, w, stride):
+    """Check predicted outputs of ``tf.nn.conv1d_transpose(x, w, ..., padding="SAME")`` for
+    one-channel 1-D ``x`` and ``w``; ``predictions`` maps each output size to the values.
+    A wrong prediction is told which entry is wrong, not its value.
 
     Examples
     --------
-    >>> x, f = np.ones((1, 3, 3, 1)), np.ones((2, 2, 1, 1))
-    >>> g = np.ones((1, 2, 2, 1))
-    >>> tf_input_gradient_answer([[[[1], [2], [1]], [[2], [4], [2]], [[1], [2], [1]]]],
-    ...                          x, f, g, 1, "VALID")
-    Correct: the gradient is right.
+    >>> tf_same_values_answer({3: [1, 2, 1], 4: [1, 1, 2, 1]}, [1, 1], [1, 1, 1], 2)
+    Correct: the outputs of sizes 3 and 4.
+    >>> tf_same_values_answer({3: [1, 1, 2], 4: [1, 1, 2, 1]}, [1, 1], [1, 1, 1], 2)
+    Traceback (most recent call last):
+    ...
+    tconv.check.WrongAnswer: output size 3: entry 1 of your prediction is too small.
     """
-    import torch
-    import torch.nn.functional as F
-
-    from .port import conv2d_tf_to_torch
-
-    x = np.asarray(x, dtype=float)
-    call = conv2d_tf_to_torch(filters, x.shape[1:3], strides, padding)
-    t = torch.tensor(x.transpose(0, 3, 1, 2)).requires_grad_()
-    padded = F.pad(t, call["pad"]) if call["pad"] else t
-    y = F.conv2d(padded, torch.tensor(call["weight"].copy(), dtype=torch.float64),
-                 stride=call["stride"], padding=call["padding"], dilation=call["dilation"])
-    (y * torch.tensor(np.asarray(g, dtype=float).transpose(0, 3, 1, 2))).sum().backward()
-    compare_arrays(answer, t.grad.numpy().transpose(0, 2, 3, 1), "your gradient", atol=1e-4)
-    correct("the gradient is right")
+    x, w = np.asarray(x, dtype=float), np.asarray(w, dtype=float)
+    i, k = x.size, w.size
+    if not isinstance(predictions, dict):
+        raise WrongAnswer(f"predictions must be a dict {{output size: list of values}}; "
+                          f"you give {type(predictions).__name__}.")
+    for o, values in sorted(predictions.items()):
+        if shapes.conv2d_output_size(o, k, stride, "same") != i:
+            raise WrongAnswer(f"TensorFlow does not accept an output of size {o} for an input "
+                              f"of {i} with stride {stride}.")
+        before, _ = shapes.same_padding(o, k, stride)
+        full = np.zeros(max((i - 1) * stride + k, before + o))
+        for m in range(i):
+            full[m * stride:m * stride + k] += x[m] * w
+        expected = full[before:before + o]
+        try:
+            values = np.asarray(values, dtype=float).reshape(-1)
+        except (TypeError, ValueError):
+            raise WrongAnswer(f"output size {o}: {values!r} is not a list of numbers.") from None
+        if values.size != o:
+            raise WrongAnswer(f"output size {o}: your prediction has {values.size} entries.")
+        wrong = np.flatnonzero(~np.isclose(values, expected))
+        if wrong.size:
+            j = int(wrong[0])
+            side = "large" if values[j] > expected[j] else "small"
+            raise WrongAnswer(f"output size {o}: entry {j} of your prediction is too {side}.")
+    correct(f"the outputs of sizes {shapes.describe(sorted(predictions))}")
 
 
 # ---------------------------------------------------------------- chapter 9
 
 
-def transpose_weight_shape_function(fn):
-    """Check ``fn(in_channels, out_channels, k, groups)``: the weight shape of
-    ``nn.ConvTranspose2d(in_channels, out_channels, k, groups=groups)``.
+def transpose_nd_shapes_answer(weight_shape, output_shape, input_shape, out_channels,
+                               kernel_size, stride=1, padding=0, output_padding=0, groups=1,
+                               dilation=1):
+    """Check a predicted weight shape and output shape of an N-d PyTorch transposed convolution
+    (``ConvTranspose1d/2d/3d``) with these settings, on an input of ``input_shape``
+    ``(N, c_in, *sizes)``. Sequences give one value per spatial dimension.
 
     Examples
     --------
-    >>> transpose_weight_shape_function(lambda c_in, c_out, k, groups:
-    ...     (c_in, c_out // groups, k, k))
-    Correct: transpose_weight_shape agrees on all 6 cases.
+    >>> transpose_nd_shapes_answer((4, 2, 3), (1, 2, 12), (1, 4, 5), 2, [3], [2], [0], [1])
+    Correct: the weight shape and the output shape.
+    >>> transpose_nd_shapes_answer((4, 2, 3), (1, 2, 13), (1, 4, 5), 2, [3], [2], [0], [1])
+    Traceback (most recent call last):
+    ...
+    tconv.check.WrongAnswer: output_shape: entry 2 is too large.
     """
-    cases = [dict(c_in=c_in, c_out=c_out, k=k, groups=g)
-             for c_in, c_out, g in ((3, 8, 1), (8, 3, 1), (4, 6, 2)) for k in (2, 3)]
-
-    def reference(c_in, c_out, k, groups):
-        return (c_in, c_out // groups, k, k)
-
-    function_cases(lambda *a: tuple(fn(*a)), reference, cases, "transpose_weight_shape")
+    c_in, sizes = input_shape[1], input_shape[2:]
+    per_dim = [tuple(v) if isinstance(v, (list, tuple)) else (v,) * len(sizes)
+               for v in (kernel_size, stride, padding, output_padding, dilation)]
+    weight = (c_in, out_channels // groups) + per_dim[0]
+    spatial = tuple((i - 1) * s - 2 * p + d * (k - 1) + a + 1
+                    for i, k, s, p, a, d in zip(sizes, *per_dim))
+    output = (input_shape[0], out_channels) + spatial
+    for name, answer, expected in (("weight_shape", weight_shape, weight),
+                                   ("output_shape", output_shape, output)):
+        try:
+            answer = tuple(int(v) for v in answer)
+        except (TypeError, ValueError):
+            raise WrongAnswer(f"{name} must be a tuple of ints; you give {answer!r}.") from None
+        if len(answer) != len(expected):
+            raise WrongAnswer(f"{name} has {len(answer)} entries; a layer with "
+                              f"{len(sizes)} spatial dimensions has {len(expected)}.")
+        for axis, (mine, true) in enumerate(zip(answer, expected)):
+            if mine != true:
+                side = "large" if mine > true else "small"
+                raise WrongAnswer(f"{name}: entry {axis} is too {side}.")
+    correct("the weight shape and the output shape")
 
 
 def doubling_layer_answer(kernel_size, stride, padding, output_padding):
-    """Check settings of a ConvTranspose2d that doubles every input size exactly.
+    """Check settings of a ConvTranspose2d with an odd kernel larger than the stride that
+    doubles every input size exactly.
 
     Examples
     --------
+    >>> doubling_layer_answer(5, 2, 2, 1)
+    Correct: an odd kernel larger than the stride, and every size from 1 to 32 doubles.
     >>> doubling_layer_answer(4, 2, 1, 0)
-    Correct: every size from 1 to 32 doubles.
+    Traceback (most recent call last):
+    ...
+    tconv.check.WrongAnswer: kernel_size=4 is even; the exercise asks for an odd kernel.
     """
+    for name, value in (("kernel_size", kernel_size), ("stride", stride), ("padding", padding),
+                        ("output_padding", output_padding)):
+        if not is_int_like(value):
+            raise WrongAnswer(f"{name}={value!r} must be an int.")
+    if kernel_size % 2 == 0:
+        raise WrongAnswer(f"kernel_size={kernel_size} is even; the exercise asks for an odd "
+                          f"kernel.")
+    if kernel_size <= stride:
+        raise WrongAnswer(f"kernel_size={kernel_size} is not larger than stride={stride}; "
+                          f"the exercise asks for a kernel larger than the stride.")
     for i in range(1, 33):
         try:
             o = shapes.conv_transpose2d_output_size(i, kernel_size, stride, padding,
@@ -838,109 +1538,233 @@ def doubling_layer_answer(kernel_size, stride, padding, output_padding):
             raise WrongAnswer(f"these settings are invalid: {error}") from None
         if o != 2 * i:
             raise WrongAnswer(f"an input of {i} gives {o}, not {2 * i}.")
-    correct("every size from 1 to 32 doubles")
+    correct("an odd kernel larger than the stride, and every size from 1 to 32 doubles")
 
 
-def round_trip_answer(kernel_size, stride, padding):
-    """Check settings shared by a Conv2d and a ConvTranspose2d (no output_padding) such that
-    every even size is halved by the first and restored by the second.
+def conv_transpose1d_reference(x, w, stride, padding, output_padding):
+    """1-D transposed convolution (no groups) by scatter: ``x`` (c_in, i), ``w``
+    (c_in, c_out, k), result (c_out, o) with o = (i - 1)s - 2p + k + a.
+
+    >>> conv_transpose1d_reference(np.array([[1.0, 2.0]]), np.array([[[1.0, 1.0, 1.0]]]), 2, 1, 1)
+    array([[1., 3., 2., 2.]])
+    """
+    x, w = np.asarray(x, dtype=float), np.asarray(w, dtype=float)
+    (c_in, i), (_, c_out, k) = x.shape, w.shape
+    full = np.zeros((c_out, (i - 1) * stride + k + output_padding))
+    for m in range(i):
+        full[:, m * stride:m * stride + k] += np.einsum("c,cfu->fu", x[:, m], w)
+    return full[:, padding:full.shape[1] - padding]
+
+
+def output_padding_values_answer(values, x, w, stride, padding, output_padding):
+    """Check a predicted output of ``F.conv_transpose1d`` for one-channel 1-D ``x`` and ``w``.
+    A wrong prediction is told which entry is wrong, not its value.
 
     Examples
     --------
-    >>> round_trip_answer(4, 2, 1)
-    Correct: every even size from 2 to 64 is halved and restored.
+    >>> output_padding_values_answer([1, 3, 2, 2], [1, 2], [1, 1, 1], 2, 1, 1)
+    Correct: all 4 output values.
+    >>> output_padding_values_answer([1, 3, 2, 0], [1, 2], [1, 1, 1], 2, 1, 1)
+    Traceback (most recent call last):
+    ...
+    tconv.check.WrongAnswer: entry 3 of your prediction is too small.
     """
-    for i in range(2, 65, 2):
-        try:
-            down = shapes.conv2d_output_size(i, kernel_size, stride, padding)
-            up = shapes.conv_transpose2d_output_size(down, kernel_size, stride, padding)
-        except ValueError as error:
-            raise WrongAnswer(f"with an input of {i}: {error}") from None
-        if down != i // 2 or up != i:
-            raise WrongAnswer(f"an input of {i} goes to {down} and back to {up}, "
-                              f"not {i // 2} and {i}.")
-    correct("every even size from 2 to 64 is halved and restored")
+    expected = conv_transpose1d_reference(np.asarray(x, dtype=float)[None],
+                                          np.asarray(w, dtype=float)[None, None],
+                                          stride, padding, output_padding)[0]
+    try:
+        values = np.asarray(values, dtype=float).reshape(-1)
+    except (TypeError, ValueError):
+        raise WrongAnswer(f"values must be a list of numbers; you give {values!r}.") from None
+    if values.size != expected.size:
+        side = "many" if values.size > expected.size else "few"
+        raise WrongAnswer(f"your prediction has {values.size} entries: too {side}; the output "
+                          f"size is (i - 1)s - 2p + k + a.")
+    wrong = np.flatnonzero(~np.isclose(values, expected))
+    if wrong.size:
+        j = int(wrong[0])
+        side = "large" if values[j] > expected[j] else "small"
+        raise WrongAnswer(f"entry {j} of your prediction is too {side}.")
+    correct(f"all {expected.size} output values")
 
 
-def gradient_layer_function(fn):
-    """Check ``fn(conv)``: an ``nn.ConvTranspose2d`` whose forward pass computes the input
-    gradient of the ``nn.Conv2d`` ``conv`` (no bias), for inputs of the sizes the check uses.
+def conv_transpose1d_function(fn):
+    """Check ``fn(x, w, stride, padding, output_padding)``: a hand-written 1-D transposed
+    convolution, ``x`` (c_in, i), ``w`` (c_in, c_out, k), against PyTorch. PyTorch's and
+    tconv's transposed convolutions are switched off while ``fn`` runs.
 
     Examples
     --------
-    >>> import torch
-    >>> def gradient_layer(conv):
-    ...     layer = torch.nn.ConvTranspose2d(conv.out_channels, conv.in_channels,
-    ...         conv.kernel_size, stride=conv.stride, padding=conv.padding, bias=False)
-    ...     layer.weight.data = conv.weight.data.clone()
-    ...     return layer
-    >>> gradient_layer_function(gradient_layer)
-    Correct: the layer computes the input gradient in all 3 cases.
+    >>> conv_transpose1d_function(conv_transpose1d_reference)
+    Correct: conv_transpose1d agrees with PyTorch on all 5 cases.
     """
+    from unittest import mock
+
     import torch
+    import torch.nn.functional as F
 
-    torch.manual_seed(0)
-    cases = ((3, 5, 3, 1, 1, 6), (2, 4, 4, 2, 1, 8), (1, 2, 3, 2, 0, 7))
-    for c_in, c_out, k, s, p, size in cases:
-        conv = torch.nn.Conv2d(c_in, c_out, k, stride=s, padding=p, bias=False).double()
-        x = torch.randn(1, c_in, size, size, dtype=torch.float64, requires_grad=True)
-        y = conv(x)
-        g = torch.randn(y.shape, dtype=torch.float64)
-        (y * g).sum().backward()
-        what = f"Conv2d({c_in}, {c_out}, {k}, stride={s}, padding={p}) on {size}×{size}"
-        try:
-            layer = fn(conv).double()
-            answer = layer(g, output_size=x.shape[2:])
-        except Exception as error:
-            raise WrongAnswer(f"{what}: {type(error).__name__}: {error}") from error
-        compare_arrays(answer.detach().numpy(), x.grad.numpy(), what)
-    correct(f"the layer computes the input gradient in all {len(cases)} cases")
+    import importlib
+
+    from . import transpose
+
+    package = importlib.import_module(__package__)
+
+    rng = np.random.default_rng(9)
+    cases = ((1, 1, 3, 2, 1, 1, 4), (2, 3, 3, 2, 1, 1, 5), (3, 2, 5, 2, 2, 1, 4),
+             (1, 2, 4, 3, 1, 2, 3), (2, 2, 3, 2, 0, 1, 4))
+    expected = []
+    for c_in, c_out, k, s, p, a, i in cases:
+        x, w = rng.standard_normal((c_in, i)), rng.standard_normal((c_in, c_out, k))
+        y = F.conv_transpose1d(torch.tensor(x[None]), torch.tensor(w), stride=s, padding=p,
+                               output_padding=a)[0].numpy()
+        expected.append((x, w, s, p, a, y))
+
+    def refuse(*args, **kwargs):
+        raise WrongAnswer("the exercise asks you to fix the hand-written loop, not to call a "
+                          "library's transposed convolution.")
+
+    with mock.patch.object(F, "conv_transpose1d", refuse), \
+            mock.patch.object(torch, "conv_transpose1d", refuse), \
+            mock.patch.object(torch.nn.ConvTranspose1d, "forward", refuse), \
+            mock.patch.object(transpose, "conv_transpose2d", refuse), \
+            mock.patch.object(package, "conv_transpose2d", refuse):
+        for x, w, s, p, a, y in expected:
+            what = (f"conv_transpose1d(x of shape {x.shape}, w of shape {w.shape}, stride={s}, "
+                    f"padding={p}, output_padding={a})")
+            answer = call(fn, (x.copy(), w.copy(), s, p, a), what)
+            compare_arrays(answer, y, what, atol=1e-8)
+    correct(f"conv_transpose1d agrees with PyTorch on all {len(expected)} cases")
 
 
 # ---------------------------------------------------------------- chapter 10
 
 
-def conv_filter_to_torch_function(fn):
-    """Check ``fn(filters)``: a TensorFlow ``conv2d`` filter [kH, kW, C_in, C_out] as a PyTorch
-    ``Conv2d`` weight (C_out, C_in, kH, kW) — a permutation, no flip.
+def symmetric_same_sizes_answer(sizes, kernel_size, stride, candidates=range(1, 13)):
+    """Check the set of input sizes, among ``candidates``, for which PyTorch's symmetric
+    ``padding=(k - 1) // 2`` computes TensorFlow's ``SAME`` convolution: same shape, same values.
+
+    The truth comes from running both paddings (``tconv.conv2d`` follows each library). A wrong
+    answer is told how many sizes are wrong, never which.
 
     Examples
     --------
-    >>> conv_filter_to_torch_function(lambda filters: np.transpose(filters, (3, 2, 0, 1)))
-    Correct: the conv2d filter agrees on all 3 cases.
+    >>> symmetric_same_sizes_answer({1, 4, 7, 10}, kernel_size=3, stride=3)
+    Correct: the sizes where padding=1 is SAME, for k=3, s=3 and i from 1 to 12.
+    >>> symmetric_same_sizes_answer({3, 6, 9, 12}, kernel_size=3, stride=3)
+    Traceback (most recent call last):
+    ...
+    tconv.check.WrongAnswer: 4 of your sizes give other values with padding=1 than SAME, and you miss 4 sizes where they agree. Work out how SAME splits its padding for each size.
     """
-    count = 0
-    for shape in ((3, 3, 1, 2), (2, 4, 3, 5), (1, 2, 4, 4)):
-        filters = np.arange(float(np.prod(shape))).reshape(shape)
-        what = f"the conv2d filter of shape {list(shape)}"
-        answer = call(fn, (filters,), what)
-        compare_arrays(answer, np.transpose(filters, (3, 2, 0, 1)), what)
-        count += 1
-    correct(f"the conv2d filter agrees on all {count} cases")
+    candidates = list(candidates)
+    try:
+        answer = {int(v) for v in sizes if float(v) == int(v)}
+        if len(answer) != len(set(sizes)):
+            raise ValueError
+    except (TypeError, ValueError):
+        raise WrongAnswer(f"your answer should be a set of whole input sizes such as {{2, 5}}, "
+                          f"not {sizes!r}.") from None
+    outside = sorted(answer - set(candidates))
+    if outside:
+        raise WrongAnswer(f"{outside} are not among the sizes asked about, {candidates[0]} to "
+                          f"{candidates[-1]}.")
+    rng = np.random.default_rng(10)
+    pad = (kernel_size - 1) // 2
+    weight = rng.standard_normal((2, 2, kernel_size, kernel_size))
+    truth = set()
+    for i in candidates:
+        x = rng.standard_normal((1, 2, i, i))
+        same = conv2d(x, weight, stride=stride, padding="same")
+        try:
+            symmetric = conv2d(x, weight, stride=stride, padding=pad)
+        except ValueError:  # the kernel does not fit: no output at all
+            continue
+        if same.shape == symmetric.shape and np.allclose(same, symmetric):
+            truth.add(i)
+    extra, missing = answer - truth, truth - answer
+    if extra or missing:
+        raise WrongAnswer(f"{len(extra)} of your sizes give other values with padding={pad} than "
+                          f"SAME, and you miss {len(missing)} sizes where they agree. Work out how "
+                          f"SAME splits its padding for each size.")
+    correct(f"the sizes where padding={pad} is SAME, for k={kernel_size}, s={stride} and i from "
+            f"{candidates[0]} to {candidates[-1]}")
 
 
-def transpose_filter_to_torch_function(fn):
-    """Check ``fn(filters)``: a TensorFlow ``conv2d_transpose`` filter [kH, kW, C_out, C_in]
-    as a PyTorch ``ConvTranspose2d`` weight (C_in, C_out, kH, kW).
+def torch_crop(y, crop):
+    """Cut a converter's ``crop`` ``((top, bottom), (left, right))`` from a torch NCHW tensor.
+
+    >>> import torch
+    >>> torch_crop(torch.ones(1, 1, 7, 7), ((1, 2), (0, 1))).shape
+    torch.Size([1, 1, 4, 6])
+    """
+    if crop is None:
+        return y
+    (top, bottom), (left, right) = crop
+    return y[..., top:y.shape[-2] - bottom, left:y.shape[-1] - right]
+
+
+def ported_transpose_layer_function(fn):
+    """Check ``fn(x, filters, bias)``: Keras's ``Conv2DTranspose(kernel_size=5, strides=2,
+    padding="same")`` computed in PyTorch. ``x`` is an NCHW torch tensor; ``filters``
+    (5, 5, c_out, c_in) and ``bias`` (c_out,) are the Keras weights as NumPy arrays.
+
+    The result must be a torch tensor computed from ``x``: the check also compares the gradient
+    with respect to ``x``, so a TensorFlow or NumPy result copied into a tensor does not pass,
+    and ``fn`` may not use ``tf``, ``keras`` or ``tconv.port``.
 
     Examples
     --------
-    >>> transpose_filter_to_torch_function(lambda filters: np.transpose(filters, (3, 2, 0, 1)))
-    Correct: the conv2d_transpose filter agrees on all 3 cases.
+    >>> import torch
+    >>> def port(x, filters, bias):
+    ...     weight = torch.tensor(filters.transpose(3, 2, 0, 1).copy())
+    ...     y = torch.nn.functional.conv_transpose2d(x, weight, torch.tensor(bias), stride=2,
+    ...                                              padding=1)
+    ...     return y[..., :-1, :-1]
+    >>> ported_transpose_layer_function(port)
+    Correct: your port computes Keras's layer and its gradient in all 3 cases.
     """
-    count = 0
-    for shape in ((3, 3, 2, 1), (2, 4, 5, 3), (1, 2, 4, 4)):
-        filters = np.arange(float(np.prod(shape))).reshape(shape)
-        what = f"the conv2d_transpose filter of shape {list(shape)}"
-        answer = call(fn, (filters,), what)
-        compare_arrays(answer, np.transpose(filters, (3, 2, 0, 1)), what)
-        count += 1
-    correct(f"the conv2d_transpose filter agrees on all {count} cases")
+    import torch
+    import torch.nn.functional as F
+
+    from .port import conv2d_transpose_tf_to_torch
+
+    refuse_calls(fn, {"tf", "tensorflow", "keras", "port", "conv2d_transpose",
+                      "conv2d_transpose_tf_to_torch", "crop_output", "Conv2DTranspose"},
+                 "your port")
+    rng = np.random.default_rng(11)
+    cases = ((3, 2, 4), (3, 3, 5), (1, 2, 3))  # c_in, c_out, input size
+    for c_in, c_out, size in cases:
+        filters = rng.standard_normal((5, 5, c_out, c_in)).astype(np.float32)
+        bias = rng.standard_normal(c_out).astype(np.float32)
+        x = rng.standard_normal((2, c_in, size, size)).astype(np.float32)
+        args = conv2d_transpose_tf_to_torch(filters, (size, size), (2 * size, 2 * size), 2,
+                                            "SAME")
+        reference_x = torch.tensor(x, requires_grad=True)
+        expected = torch_crop(F.conv_transpose2d(
+            reference_x, torch.tensor(args["weight"].copy()), torch.tensor(bias), stride=2,
+            padding=args["padding"], output_padding=args["output_padding"]), args["crop"])
+        g = torch.tensor(rng.standard_normal(tuple(expected.shape)).astype(np.float32))
+        (expected * g).sum().backward()
+        what = f"your port of a batch of two {size}×{size} inputs, {c_in} -> {c_out} channels"
+        student_x = torch.tensor(x, requires_grad=True)
+        answer = call(fn, (student_x, filters.copy(), bias.copy()), what)
+        if not isinstance(answer, torch.Tensor):
+            raise WrongAnswer(f"{what} returns a {type(answer).__name__}, not a torch tensor: "
+                              f"a ported layer runs in PyTorch.")
+        compare_arrays(answer.detach().numpy(), expected.detach().numpy(), what, atol=1e-3)
+        if answer.grad_fn is None:
+            raise WrongAnswer(f"{what}: no gradient flows back to x, so the result was not "
+                              f"computed from x by PyTorch operations. A ported layer must be "
+                              f"trainable in PyTorch.")
+        (answer * g).sum().backward()
+        compare_arrays(student_x.grad.numpy(), reference_x.grad.numpy(),
+                       f"the gradient of {what} with respect to x", atol=1e-3)
+    correct(f"your port computes Keras's layer and its gradient in all {len(cases)} cases")
 
 
 def same_transpose_crop_function(fn):
     """Check ``fn(i, o, k, s)``: the rows ``(top, bottom)`` to cut from PyTorch's full
-    transposed convolution (``padding=0``) to get TensorFlow's ``SAME`` result of size ``o``.
+    transposed convolution (``padding=0``) to get TensorFlow's ``SAME`` result of size ``o``,
+    for every ``o`` TensorFlow accepts, with ``k >= s``. ``fn`` may not use ``tconv.port``.
 
     Examples
     --------
@@ -948,12 +1772,13 @@ def same_transpose_crop_function(fn):
     ...     before = max((i - 1) * s + k - o, 0) // 2
     ...     return before, (i - 1) * s + k - before - o
     >>> same_transpose_crop_function(crop)
-    Correct: same_transpose_crop agrees on all 18 cases.
+    Correct: same_transpose_crop agrees on all 63 cases.
     """
     from .port import reachable_tf_output_sizes
 
-    cases = [dict(i=i, o=o, k=k, s=s) for i in (2, 3) for k in (2, 3, 4) for s in (1, 2)
-             for o in reachable_tf_output_sizes(i, k, s, "SAME")]
+    refuse_calls(fn, {"port", "conv2d_transpose_tf_to_torch", "crop_output"}, "your same_crop")
+    cases = [dict(i=i, o=o, k=k, s=s) for i in (2, 3, 5) for k in (2, 3, 4, 5) for s in (1, 2, 3)
+             if k >= s for o in reachable_tf_output_sizes(i, k, s, "SAME")]
 
     def reference(i, o, k, s):
         before, _ = shapes.same_padding(o, k, s)
@@ -963,85 +1788,182 @@ def same_transpose_crop_function(fn):
                    "same_transpose_crop")
 
 
+def same_without_crop_function(fn):
+    """Check ``fn(k, s)``: PyTorch's ``(padding, output_padding)`` that compute TensorFlow's
+    ``SAME`` transposed convolution from ``i`` to ``i * s`` rows with no crop, for every ``i``,
+    or ``None`` when only a crop can. ``fn`` may not use ``tconv.port``.
+
+    Examples
+    --------
+    >>> def no_crop(k, s):
+    ...     if k < s:
+    ...         return 0, s - k
+    ...     return ((k - s) // 2, 0) if (k - s) % 2 == 0 else None
+    >>> same_without_crop_function(no_crop)
+    Correct: no_crop_port agrees on all 28 cases.
+    """
+    from .port import conv2d_transpose_tf_to_torch
+
+    refuse_calls(fn, {"port", "conv2d_transpose_tf_to_torch", "crop_output"},
+                 "your no_crop_port")
+
+    def reference(k, s):
+        found = set()
+        for i in (3, 4, 7):
+            args = conv2d_transpose_tf_to_torch(np.zeros((k, k, 1, 1)), (i, i), (i * s, i * s),
+                                                s, "SAME")
+            found.add(None if args["crop"] else (args["padding"][0], args["output_padding"][0]))
+        return found.pop() if len(found) == 1 else None
+
+    def answer(k, s):
+        result = fn(k, s)
+        return None if result is None else tuple(int(v) for v in result)
+
+    cases = [dict(k=k, s=s) for s in (1, 2, 3, 4) for k in range(1, 8)]
+    function_cases(answer, reference, cases, "no_crop_port")
+
+
 # ---------------------------------------------------------------- chapter 11
 
 
-def conv_transpose_flops_function(fn):
-    """Check ``fn(n, c_in, c_out, h, w, k)``: floating-point operations of a transposed convolution.
+def compare_fraction(answer, expected, what, tolerance=1e-3):
+    """Raise :class:`WrongAnswer` unless ``answer`` is a number within ``tolerance`` of
+    ``expected``; the message says too large or too small, never the value.
 
-    Count a multiply and an add as two operations; groups = 1; every input pixel meets
-    every kernel weight once (the scatter view), so padding and stride do not matter.
-
-    Examples
-    --------
-    >>> conv_transpose_flops_function(
-    ...     lambda n, c_in, c_out, h, w, k: 2 * n * c_in * c_out * h * w * k * k)
-    Correct: conv_transpose_flops agrees on all 8 cases.
+    >>> compare_fraction(0.5, 0.5, "your share")
+    >>> compare_fraction(0.6, 0.5, "your share")
+    Traceback (most recent call last):
+    ...
+    tconv.check.WrongAnswer: your share is too large.
     """
-    cases = [dict(n=n, c_in=c_in, c_out=c_out, h=h, w=w, k=k)
-             for n, c_in, c_out in ((1, 1, 1), (8, 64, 32)) for h, w in ((4, 4), (5, 7))
-             for k in (3, 4)]
-
-    def reference(n, c_in, c_out, h, w, k):
-        return 2 * n * c_in * c_out * h * w * k * k
-
-    function_cases(fn, reference, cases, "conv_transpose_flops")
-
-
-def zero_fraction_function(fn):
-    """Check ``fn(i, s)``: the fraction of zeros in an i × i input after inserting s - 1 zeros
-    between neighbouring pixels (no padding).
-
-    Examples
-    --------
-    >>> zero_fraction_function(lambda i, s: 1 - i * i / ((i - 1) * s + 1) ** 2)
-    Correct: zero_fraction agrees on all 12 cases.
-    """
-    cases = [dict(i=i, s=s) for i in (1, 2, 5, 32) for s in (1, 2, 3)]
-
-    def reference(i, s):
-        side = (i - 1) * s + 1
-        return 1 - (i * i) / (side * side)
-
-    def rounded(i, s):
-        return round(float(fn(i=i, s=s)), 9)
-
-    function_cases(rounded, lambda i, s: round(reference(i, s), 9), cases, "zero_fraction")
+    try:
+        value = float(answer)
+    except (TypeError, ValueError):
+        raise WrongAnswer(f"{what} should be a number, not {answer!r}.") from None
+    if not 0 <= value <= 1:
+        raise WrongAnswer(f"{what} is a fraction of a whole: between 0 and 1, not {value:g}.")
+    if abs(value - expected) > tolerance:
+        raise WrongAnswer(f"{what} is {'too large' if value > expected else 'too small'}.")
 
 
-def zero_insertion_flops_function(fn):
-    """Check ``fn(n, c_in, c_out, h, w, k, s, p)``: operations of the zero-insertion method,
-    a stride-1 convolution over the zero-inserted, padded input (2 per multiply-add).
+def scatter_inside_fraction_answer(answer, input_size, kernel_size, stride, padding):
+    """Check the fraction of scatter's multiply-adds that land inside the output of a
+    one-channel transposed convolution: the nonzeros of Cᵀ over (input pixels × kernel taps).
 
     Examples
     --------
-    >>> def ops(n, c_in, c_out, h, w, k, s, p):
-    ...     out_h, out_w = (h - 1) * s - 2 * p + k, (w - 1) * s - 2 * p + k
-    ...     return 2 * n * c_in * c_out * out_h * out_w * k * k
-    >>> zero_insertion_flops_function(ops)
-    Correct: zero_insertion_flops agrees on all 8 cases.
-    """
-    cases = [dict(n=n, c_in=c_in, c_out=c_out, h=h, w=w, k=k, s=s, p=p)
-             for n, c_in, c_out in ((1, 1, 1), (8, 64, 32)) for h, w in ((4, 4), (5, 7))
-             for k, s, p in ((3, 2, 1), (4, 2, 1))]
-
-    def reference(n, c_in, c_out, h, w, k, s, p):
-        out_h, out_w = shapes.conv_transpose2d_output_size((h, w), k, stride=s, padding=p)
-        return 2 * n * c_in * c_out * out_h * out_w * k * k
-
-    function_cases(fn, reference, cases, "zero_insertion_flops")
-
-
-def conv_transpose_matrix_nnz_answer(answer, weight_shape, input_size, **options):
-    """Check the number of nonzeros you worked out for the matrix Cᵀ of a transposed convolution.
-
-    Examples
-    --------
-    >>> conv_transpose_matrix_nnz_answer(36, (1, 1, 4, 4), (2, 2), stride=2, padding=1)
-    Correct: Cᵀ has 36 nonzeros.
+    >>> scatter_inside_fraction_answer(0.765625, input_size=4, kernel_size=4, stride=2,
+    ...                                padding=1)
+    Correct: the fraction of scatter's multiply-adds inside the output (i=4, k=4, s=2, p=1).
+    >>> scatter_inside_fraction_answer(0.75, input_size=4, kernel_size=4, stride=2, padding=1)
+    Traceback (most recent call last):
+    ...
+    tconv.check.WrongAnswer: your fraction inside the output is too small.
     """
     from .matrix import conv_transpose_matrix
 
-    expected = conv_transpose_matrix(np.ones(weight_shape), input_size, **options).nnz
-    compare_values(int(answer), int(expected), "the nonzeros of Cᵀ")
-    correct(f"Cᵀ has {expected} nonzeros")
+    kernel = np.ones((1, 1, kernel_size, kernel_size))
+    inside = conv_transpose_matrix(kernel, input_size, stride=stride, padding=padding).nnz
+    expected = inside / (input_size**2 * kernel_size**2)
+    compare_fraction(answer, expected, "your fraction inside the output")
+    correct(f"the fraction of scatter's multiply-adds inside the output (i={input_size}, "
+            f"k={kernel_size}, s={stride}, p={padding})")
+
+
+def placement_share_answer(answer, batch, in_channels, out_channels, kernel_size, side):
+    """Check the share of scatter's FLOPs that the placement (col2im) does: the product costs
+    2·c_in FLOPs per stamp value, the placement one addition per stamp value.
+
+    Examples
+    --------
+    >>> placement_share_answer(1 / 17, batch=2, in_channels=8, out_channels=8, kernel_size=4,
+    ...                        side=64)
+    Correct: the placement's share of scatter's FLOPs (c_in=8).
+    >>> placement_share_answer(0.5, batch=2, in_channels=8, out_channels=8, kernel_size=4,
+    ...                        side=64)
+    Traceback (most recent call last):
+    ...
+    tconv.check.WrongAnswer: your placement share is too large.
+    """
+    stamp_values = out_channels * kernel_size**2 * batch * side * side
+    product = 2 * in_channels * stamp_values   # (c_out k² × c_in) · (c_in × N H W)
+    placement = stamp_values
+    compare_fraction(answer, placement / (product + placement), "your placement share",
+                     tolerance=2e-3)
+    correct(f"the placement's share of scatter's FLOPs (c_in={in_channels})")
+
+
+def cheaper_zero_insertion_answer(design, input_size):
+    """Check a designed ``(k, s, p)``, with ``k >= 2`` and ``0 <= p <= k - 1``, for which zero
+    insertion does fewer multiply-adds than scatter on an ``input_size`` square input; the two
+    methods are also run to make sure the layer is valid.
+
+    Examples
+    --------
+    >>> cheaper_zero_insertion_answer((3, 1, 2), input_size=16)
+    Correct: zero insertion does fewer multiply-adds than scatter for k=3, s=1, p=2.
+    >>> cheaper_zero_insertion_answer((4, 2, 1), input_size=16)
+    Traceback (most recent call last):
+    ...
+    tconv.check.WrongAnswer: with k=4, s=2, p=1 the output is 32×32, not smaller than the 16×16 input, so zero insertion does at least as many multiply-adds as scatter.
+    """
+    from .transpose import conv_transpose2d
+
+    try:
+        k, s, p = design
+        assert all(is_int_like(v) for v in (k, s, p))
+    except (TypeError, ValueError, AssertionError):
+        raise WrongAnswer(f"design should be three whole numbers (k, s, p), not {design!r}.") \
+            from None
+    if k < 2 or s < 1 or not 0 <= p <= k - 1:
+        raise WrongAnswer(f"design (k={k}, s={s}, p={p}) breaks the conditions: k >= 2, "
+                          f"s >= 1 and 0 <= p <= k - 1.")
+    out = (input_size - 1) * s + k - 2 * p
+    if out < 1:
+        raise WrongAnswer(f"with k={k}, s={s}, p={p} the output would have {out} rows: "
+                          f"that layer does not exist.")
+    rng = np.random.default_rng(12)
+    x = rng.standard_normal((1, 2, input_size, input_size))
+    w = rng.standard_normal((2, 3, k, k))
+    same = np.allclose(conv_transpose2d(x, w, stride=s, padding=p),
+                       conv_transpose2d(x, w, stride=s, padding=p, method="zero_insertion"))
+    assert same, "tconv's scatter and zero insertion disagree"  # a tconv bug, not the student's
+    if out * out >= input_size * input_size:
+        raise WrongAnswer(f"with k={k}, s={s}, p={p} the output is {out}×{out}, not smaller "
+                          f"than the {input_size}×{input_size} input, so zero insertion does at "
+                          f"least as many multiply-adds as scatter.")
+    correct(f"zero insertion does fewer multiply-adds than scatter for k={k}, s={s}, p={p}")
+
+
+def place_stamps_function(fn):
+    """Check ``fn(stamps, stride, padding)``: the placement (col2im) of scatter. ``stamps`` is
+    (N, c_out, k, k, H, W), tap (u, v) of channel f scaled by input pixel (m, n); the result
+    is the transposed convolution (N, c_out, (H-1)s + k - 2p, (W-1)s + k - 2p).
+
+    Examples
+    --------
+    >>> def place(stamps, stride, padding):
+    ...     n, c, k, _, h, w = stamps.shape
+    ...     full = np.zeros((n, c, (h - 1) * stride + k, (w - 1) * stride + k))
+    ...     for u in range(k):
+    ...         for v in range(k):
+    ...             full[:, :, u:u + (h - 1) * stride + 1:stride,
+    ...                  v:v + (w - 1) * stride + 1:stride] += stamps[:, :, u, v]
+    ...     return full[:, :, padding:full.shape[2] - padding, padding:full.shape[3] - padding]
+    >>> place_stamps_function(place)
+    Correct: place agrees with the transposed convolution in all 5 cases.
+    """
+    from .transpose import conv_transpose2d
+
+    rng = np.random.default_rng(13)
+    cases = ((2, 3, 3, 4, 5, 2, 1), (1, 2, 4, 3, 3, 2, 1), (1, 1, 2, 4, 4, 3, 0),
+             (2, 2, 3, 3, 2, 1, 1), (1, 2, 5, 2, 3, 2, 2))  # N, c_out, k, H, W, s, p
+    for n, c_out, k, h, w, s, p in cases:
+        x = rng.standard_normal((n, 2, h, w))
+        weight = rng.standard_normal((2, c_out, k, k))
+        stamps = np.einsum("cfuv,ncmq->nfuvmq", weight, x)
+        expected = conv_transpose2d(x, weight, stride=s, padding=p)
+        what = f"place(stamps of shape {stamps.shape}, stride={s}, padding={p})"
+        answer = call(fn, (stamps.copy(), s, p), what)
+        compare_arrays(answer, expected, what, atol=1e-9)
+    correct(f"place agrees with the transposed convolution in all {len(cases)} cases")

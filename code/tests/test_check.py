@@ -13,6 +13,9 @@ def test_wrong_shape_and_entry_are_named():
         check.compare_arrays(None, np.zeros(2))
 
 
+# ---------------------------------------------------------------- chapter 1
+
+
 def test_function_check_names_the_failing_case():
     with pytest.raises(check.WrongAnswer, match=r"conv2d_output_size\(i=5, k=1, s=1, p=0, d=1\)"):
         check.conv2d_output_size_function(lambda i, k, s, p, d: i - k)  # forgot the +1
@@ -25,47 +28,164 @@ def test_symmetric_same_padding_is_caught():
         check.same_padding_function(lambda i, k, s: (1, 1))
 
 
+def test_calling_the_library_is_refused():
+    import tconv
+    with pytest.raises(check.WrongAnswer, match="computes the answer for you"):
+        check.conv2d_output_size_function(
+            lambda i, k, s, p, d: tconv.conv2d_output_size(i, k, s, p, d))
+    with pytest.raises(check.WrongAnswer, match="computes the answer for you"):
+        check.same_padding_function(lambda i, k, s: tconv.same_padding(i, k, s))
+    with pytest.raises(check.WrongAnswer, match="computes the answer for you"):
+        check.conv2d_function(lambda x, weight, bias, stride, padding:
+                              conv2d(x, weight, bias, stride=stride, padding=padding))
+
+
 def test_flipped_kernel_is_caught():
     def true_convolution(x, weight, bias, stride, padding):
-        return conv2d(x, weight[:, :, ::-1, ::-1], bias, stride=stride, padding=padding)
+        k = weight.shape[-1]
+        flipped = weight[:, :, ::-1, ::-1].reshape(len(weight), -1)
+        h, w = ((np.array(x.shape[1:]) + 2 * padding - k) // stride + 1).tolist()
+        patches = check.im2col(x, k, stride, padding)
+        return (flipped @ patches).reshape(-1, h, w) + bias[:, None, None]
     with pytest.raises(check.WrongAnswer, match="case"):
         check.conv2d_function(true_convolution)
 
 
-def test_input_sizes():
+def test_hand_answers_do_not_reveal_the_value():
+    x, w = np.arange(9.0).reshape(1, 3, 3), np.ones((1, 1, 2, 2))  # output [[8, 12], [20, 24]]
+    with pytest.raises(check.WrongAnswer, match=r"entry \[0, 1\] \(you have 13\) is too large") as info:
+        check.conv2d_answer([[8, 13], [20, 24]], x, w)
+    assert "12" not in str(info.value)
+
+
+def test_input_sizes(capsys):
     check.input_sizes_answer([12, 13, 14], output_size=4, kernel_size=3, stride=3)
-    with pytest.raises(check.WrongAnswer, match=r"missing \[8\]"):
+    assert "12" not in capsys.readouterr().out  # the printed line does not give the answer
+    with pytest.raises(check.WrongAnswer, match=r"miss 1 size\(s\).*\(larger than yours\)") as info:
         check.input_sizes_answer([7], output_size=3, kernel_size=3, stride=2)
-    with pytest.raises(check.WrongAnswer, match=r"\[9\] give other sizes"):
+    assert "8" not in str(info.value)
+    with pytest.raises(check.WrongAnswer, match=r"\[9\] do not give 3 outputs"):
         check.input_sizes_answer([7, 8, 9], output_size=3, kernel_size=3, stride=2)
+    with pytest.raises(check.WrongAnswer, match="you give none"):
+        check.input_sizes_answer([], output_size=3, kernel_size=3, stride=2)
 
 
-def test_chapter2_checks_reject_wrong_answers():
-    with pytest.raises(check.WrongAnswer, match="the shape of C"):
+def test_unread_pixels():
+    read = np.zeros((9, 9), bool)
+    read[::2, ::2] = True  # k = 3, s = 2, d = 2: rows and columns 0, 2, 4, 6, 8
+    check.unread_pixels_answer(56, read, 9, 3, stride=2, dilation=2)
+    for guess, side in ((0, "too small"), (81, "too large"), (40, "too small")):
+        with pytest.raises(check.WrongAnswer, match=side) as info:
+            check.unread_pixels_answer(guess, read, 9, 3, stride=2, dilation=2)
+        assert "56" not in str(info.value)
+    with pytest.raises(check.WrongAnswer, match="your map"):
+        check.unread_pixels_answer(56, ~read, 9, 3, stride=2, dilation=2)
+
+
+def test_sobel_sign_and_orientation_are_checked():
+    photo = np.random.default_rng(0).random((6, 6))
+    kernel = np.array([[1, 2, 1], [0, 0, 0], [-1, -2, -1]])
+    edges = conv2d(photo[None], kernel[None, None], padding="same")[0]
+    check.sobel_horizontal_answer(kernel, edges, photo)
+    with pytest.raises(check.WrongAnswer, match="your kernel"):
+        check.sobel_horizontal_answer(-kernel, -edges, photo)  # the opposite sign
+    with pytest.raises(check.WrongAnswer, match="your kernel"):
+        check.sobel_horizontal_answer(kernel.T, edges.T, photo)  # vertical edges
+    with pytest.raises(check.WrongAnswer, match="your response"):
+        check.sobel_horizontal_answer(kernel, edges[::-1], photo)
+
+
+# ---------------------------------------------------------------- chapter 2
+
+
+def test_chapter2_checks_reject_wrong_answers(capsys):
+    check.conv_matrix_shape_answer((4, 16), (1, 1, 3, 3), 4)
+    assert "16" not in capsys.readouterr().out
+    with pytest.raises(check.WrongAnswer, match="rows is too large; your number of columns"):
         check.conv_matrix_shape_answer((16, 4), (1, 1, 3, 3), 4)
     with pytest.raises(check.WrongAnswer, match="nonzeros"):
-        check.conv_matrix_nnz_function(lambda n, k, p: (n - k + 1) ** 2 * k * k)  # ignores p
+        check.conv_matrix_nnz_function(lambda i, k, p: (i - k + 1) ** 2 * k * k)  # ignores p
     with pytest.raises(check.WrongAnswer, match="conv_matrix_1d"):
-        check.conv_matrix_1d_function(lambda kernel, n: np.zeros((n - len(kernel) + 1, n)))
+        check.conv_matrix_1d_function(lambda kernel, i: np.zeros((i - len(kernel) + 1, i)))
     with pytest.raises(check.WrongAnswer, match="kernel_from_matrix"):
-        check.kernel_from_matrix_function(lambda C, k, n: np.zeros((k, k)))
+        check.kernel_from_matrix_function(lambda C, k, i: np.zeros((k, k)))
     with pytest.raises(check.WrongAnswer, match="im2col_bytes"):
-        check.im2col_bytes_function(lambda n, c, h, w, k, s, p, itemsize: n * c * h * w * itemsize)
+        check.im2col_bytes_function(lambda batch, c_in, h, w, k, s, p, itemsize:
+                                    batch * c_in * h * w * itemsize)
+
+
+def test_chapter2_library_shortcuts_are_refused():
+    with pytest.raises(check.WrongAnswer, match="computes the answer for you"):
+        check.conv_matrix_nnz_function(
+            lambda i, k, p: check.conv_matrix(np.ones((1, 1, k, k)), i, padding=p).nnz)
+    with pytest.raises(check.WrongAnswer, match="computes the answer for you"):
+        check.conv_matrix_1d_function(lambda kernel, i: check.conv_matrix(
+            np.reshape(kernel, (1, 1, 1, -1)), (1, i)).toarray())
+    with pytest.raises(check.WrongAnswer, match="computes the answer for you"):
+        check.im2col_bytes_function(lambda batch, c_in, h, w, k, s, p, itemsize:
+                                    check.im2col(np.zeros((batch, c_in, h, w)), k, s, p).nbytes)
+    with pytest.raises(check.WrongAnswer, match="computes the answer for you"):
+        check.conv_matrix_rect_function(
+            lambda w, H, W: check.conv_matrix(w[None, None], (H, W)).toarray())
+
+
+def test_square_only_matrix_is_caught():
+    def buggy(w, H, W):  # uses H where the row length W belongs: right for square inputs only
+        k = w.shape[0]
+        C = np.zeros(((H - k + 1) * (W - k + 1), H * W))
+        for m in range(H - k + 1):
+            for n in range(W - k + 1):
+                for u in range(k):
+                    for v in range(k):
+                        C[m * (W - k + 1) + n, (m + u) * H + (n + v)] = w[u, v]
+        return C
+    with pytest.raises(check.WrongAnswer, match=r"conv_matrix_rect\(w, H=4, W=6\)"):
+        check.conv_matrix_rect_function(buggy)
 
 
 # ---------------------------------------------------------------- chapter 3
 
 
 def test_chapter3_checks_reject_wrong_answers():
-    with pytest.raises(check.WrongAnswer, match="the shape of Cᵀ"):
+    with pytest.raises(check.WrongAnswer, match="number of rows of Cᵀ") as caught:
         check.transpose_matrix_shape_answer((4, 16), (1, 1, 3, 3), (4, 4))
+    assert "16" not in str(caught.value)  # the expected count is never given
     with pytest.raises(check.WrongAnswer, match=r"conv_transpose_by_matrix\(y of shape"):
         check.conv_transpose_by_matrix_function(lambda y, kernel: np.zeros((2, 2)))
-    with pytest.raises(check.WrongAnswer, match="your gradient"):
-        check.input_gradient_answer(np.zeros((1, 3, 3)), (1, 3, 3), np.ones((1, 1, 2, 2)),
-                                    np.ones((1, 2, 2)))
-    with pytest.raises(check.WrongAnswer, match="output_padding"):
-        check.gradient_output_padding_answer(0, 6, 3, stride=2, padding=1)
+    with pytest.raises(check.WrongAnswer, match="computes the answer for you"):
+        check.conv_transpose_by_matrix_function(
+            lambda y, kernel: __import__("tconv").conv_transpose2d(y[None], kernel[None, None])[0])
+
+
+def test_input_gradient_needs_the_right_size():
+    from tconv.transpose import conv_transpose2d
+
+    def no_output_padding(x, weight, g, stride, padding):  # comes back short for 8×8
+        return conv_transpose2d(g, weight, stride=stride, padding=padding)
+    with pytest.raises(check.WrongAnswer, match=r"x of shape \(2, 8, 8\)"):
+        check.input_gradient_function(no_output_padding)
+
+    def always_one(x, weight, g, stride, padding):  # a 0/1 guess of output_padding
+        return conv_transpose2d(g, weight, stride=stride, padding=padding, output_padding=1)
+    with pytest.raises(check.WrongAnswer, match="input_gradient"):
+        check.input_gradient_function(always_one)
+
+
+def test_predictions_and_designs_are_not_given_away():
+    with pytest.raises(check.WrongAnswer, match="too small") as caught:
+        check.sum_gradient_prediction_answer(np.ones((5, 5)), 5, 3, 2)
+    assert "expected" not in str(caught.value)
+    with pytest.raises(check.WrongAnswer, match="too large"):
+        check.sum_gradient_prediction_answer(np.full((5, 5), 9.0), 5, 3, 2)
+    with pytest.raises(check.WrongAnswer, match="k ≥ 2"):
+        check.pseudo_inverse_layer_answer(np.ones((1, 1)), 1)  # the identity is no design
+    with pytest.raises(check.WrongAnswer, match="zero"):
+        check.pseudo_inverse_layer_answer(np.array([[1.0, 0.0], [0.0, 0.0]]), 1)
+    with pytest.raises(check.WrongAnswer, match="overlap"):
+        check.pseudo_inverse_layer_answer(np.full((3, 3), 1 / 3), 2)
+    with pytest.raises(check.WrongAnswer, match="not 1"):
+        check.pseudo_inverse_layer_answer(np.ones((2, 2)), 2)
+    check.pseudo_inverse_layer_answer(np.array([[0.5, -0.5], [0.5, 0.5]]), 3)
 
 
 # ---------------------------------------------------------------- chapter 4
@@ -74,47 +194,148 @@ def test_chapter3_checks_reject_wrong_answers():
 def test_chapter4_checks_reject_wrong_answers():
     from tconv.transpose import conv_transpose2d
 
-    def no_crop(x, w, stride, padding):  # forgets that padding crops
-        return conv_transpose2d(x[None], w[None, None], stride=stride)[0]
-    with pytest.raises(check.WrongAnswer, match="padding=1"):
-        check.conv_transpose_loops_function(no_crop)
-    with pytest.raises(check.WrongAnswer, match="zero_inserted_size"):
-        check.zero_inserted_size_function(lambda i, k, s, p: i * s + 2 * (k - 1 - p))
+    def scatter(x, w, stride, padding, output_padding, dilation, use_dilation=True):
+        k, d = w.shape[0], (dilation if use_dilation else 1)
+        full = [(side - 1) * stride + d * (k - 1) + 1 for side in x.shape]
+        canvas = np.zeros([f + output_padding for f in full])
+        for m in range(x.shape[0]):
+            for n in range(x.shape[1]):
+                for u in range(k):
+                    for v in range(k):
+                        canvas[m * stride + u * d, n * stride + v * d] += x[m, n] * w[u, v]
+        return canvas[padding:canvas.shape[0] - padding, padding:canvas.shape[1] - padding]
+    check.scatter_dilated_function(scatter)
+    with pytest.raises(check.WrongAnswer, match="dilation=2"):
+        check.scatter_dilated_function(
+            lambda x, w, s, p, a, d: scatter(x, w, s, p, a, d, use_dilation=False))
+    with pytest.raises(check.WrongAnswer, match="computes the answer for you"):
+        check.scatter_dilated_function(lambda x, w, s, p, a, d: __import__("tconv").conv_transpose2d(
+            x[None], w[None, None], stride=s, padding=p, output_padding=a, dilation=d)[0])
+    with pytest.raises(check.WrongAnswer, match="too large|too small") as caught:
+        check.transposed_prediction_answer(np.zeros((3, 3)), np.ones((2, 2)), np.ones((3, 3)),
+                                           stride=2, padding=1)
+    assert "expected" not in str(caught.value)
     with pytest.raises(check.WrongAnswer, match="groups=2"):
         check.conv_weight_of_transpose_function(
             lambda weight, groups: weight.transpose(1, 0, 2, 3)[:, :, ::-1, ::-1])
-    with pytest.raises(check.WrongAnswer, match="scatter_multiply_adds"):
-        check.scatter_multiply_adds_function(
-            lambda n, c_in, c_out, h, w, k, groups: n * c_in * c_out * h * w * k * k)
+    with pytest.raises(check.WrongAnswer, match="computes the answer for you"):
+        check.conv_weight_of_transpose_function(
+            lambda weight, groups: __import__("tconv").transpose.conv_weight_of_transpose(
+                weight, groups))
+
+
+def test_true_convolution_must_not_rotate_twice():
+    import scipy.signal
+
+    def rotated(x, w, stride, padding):  # rotates, though convolve2d already flips
+        spread = np.zeros([(side - 1) * stride + 1 for side in x.shape])
+        spread[::stride, ::stride] = x
+        full = scipy.signal.convolve2d(spread, w[::-1, ::-1])
+        return full[padding:full.shape[0] - padding, padding:full.shape[1] - padding]
+    with pytest.raises(check.WrongAnswer, match="case x"):
+        check.zero_insertion_true_convolution_function(rotated)
 
 
 # ---------------------------------------------------------------- chapter 5
 
 
 def test_chapter5_checks_reject_wrong_answers():
-    with pytest.raises(check.WrongAnswer, match="conv_transpose_output_size"):
-        check.conv_transpose_output_size_function(
-            lambda i, k, s, p, output_padding: (i - 1) * s - 2 * p + k)  # forgets it
-    with pytest.raises(check.WrongAnswer, match="remainder"):
-        check.remainder_function(lambda i, k, s, p: (i - k) % s)
-    with pytest.raises(check.WrongAnswer, match="output_padding"):
-        check.output_padding_function(lambda i, o, k, s, p: 0)
+    ask = dict(sizes=range(10, 16), kernel_size=4, stride=2, padding=1)
+    with pytest.raises(check.WrongAnswer, match="misses 1 size"):
+        check.needs_output_padding_answer([11, 13], **ask)
+    with pytest.raises(check.WrongAnswer, match="holds 3 size"):
+        check.needs_output_padding_answer(list(range(10, 16)), **ask)  # all of them
+    with pytest.raises(check.WrongAnswer, match="not among"):
+        check.needs_output_padding_answer([9], **ask)
+
+    def encoder_order(i, k, s, p, depth):  # forgets that the decoder runs backwards
+        sizes = [i]
+        for _ in range(depth):
+            sizes.append((sizes[-1] + 2 * p - k) // s + 1)
+        return [(n + 2 * p - k) % s for n in sizes[:-1]]
+    with pytest.raises(check.WrongAnswer, match="decoder_output_padding"):
+        check.decoder_output_padding_function(encoder_order)
+    with pytest.raises(check.WrongAnswer, match="not larger than stride"):
+        check.design_layer_answer(3, 3, 0, 0, 2)  # right sizes, kernel too small
+    with pytest.raises(check.WrongAnswer, match=r"into 23×23, not 21×21 \(too large\)"):
+        check.design_layer_answer(5, 3, 0, 0, 2)
+    with pytest.raises(check.WrongAnswer, match="must be smaller than stride"):
+        check.design_layer_answer(6, 2, 0, 3, 5)
+    one = [dict(kernel_size=3, stride=2, padding=0, output_padding=1)]
+    with pytest.raises(check.WrongAnswer, match="layer 1, .*too small") as error:
+        check.bottom_zero_rows_answer([0], one)
+    assert "1" not in str(error.value).split(":")[-1]  # the count itself is not revealed
+    with pytest.raises(check.WrongAnswer, match="one for each"):
+        check.bottom_zero_rows_answer([1, 0], one)
 
 
 # ---------------------------------------------------------------- chapter 6
 
 
-def test_chapter6_checks_reject_wrong_answers():
-    with pytest.raises(check.WrongAnswer, match="overlap_count_1d"):
-        check.overlap_count_1d_function(lambda n, k, s: np.ones((n - 1) * s + k))
-    with pytest.raises(check.WrongAnswer, match="even_overlap"):
-        check.even_overlap_function(lambda k, s: k >= s)
-    with pytest.raises(check.WrongAnswer, match="bilinear_kernel"):
-        check.bilinear_kernel_function(lambda factor: np.ones((2 * factor, 2 * factor)))
-    with pytest.raises(check.WrongAnswer, match="pixel_shuffle"):
-        check.pixel_shuffle_function(  # channels taken in the wrong order
-            lambda x, r: x.reshape(x.shape[0], r, r, -1, *x.shape[2:])
-            .transpose(0, 3, 4, 1, 5, 2).reshape(x.shape[0], -1, x.shape[2] * r, x.shape[3] * r))
+def test_chapter6_prediction_check_rejects_guesses():
+    for guess in (True, False):  # a constant guess is wrong for two of the four kernels
+        with pytest.raises(check.WrongAnswer, match="2 of your 4 predictions are wrong"):
+            check.flat_output_prediction_answer({name: guess for name in check.FLAT_KERNELS})
+    # "k divisible by s" is the rule the exercise is about: it gets A and B wrong
+    rule = {name: kernel.shape[0] % stride != 0
+            for name, (kernel, stride) in check.FLAT_KERNELS.items()}
+    with pytest.raises(check.WrongAnswer, match="2 of your 4"):
+        check.flat_output_prediction_answer(rule)
+    with pytest.raises(check.WrongAnswer, match="True or False"):
+        check.flat_output_prediction_answer({"A": 1, "B": 0, "C": 0, "D": 1})
+    with pytest.raises(check.WrongAnswer, match="keys"):
+        check.flat_output_prediction_answer([True, False, True, False])
+
+
+def test_chapter6_design_check_rejects_shortcuts():
+    from tconv.upsample import bilinear_kernel
+    with pytest.raises(check.WrongAnswer, match="mirror image"):
+        check.flat_kernel_design_answer(bilinear_kernel(2))
+    with pytest.raises(check.WrongAnswer, match="is zero"):  # one tap per phase
+        check.flat_kernel_design_answer(np.array([[1, 1, 0, 0], [1, 1, 0, 0], [0] * 4, [0] * 4]))
+    with pytest.raises(check.WrongAnswer, match="not flat"):
+        check.flat_kernel_design_answer(np.random.default_rng(0).uniform(0.1, 1, (4, 4)))
+    with pytest.raises(check.WrongAnswer, match="shape"):
+        check.flat_kernel_design_answer(np.ones((3, 3)))
+    # a good design: each phase of the kernel sums to 1, the phases are not mirror images
+    good = np.array([[0.1, 0.2, 0.3, 0.4], [0.4, 0.3, 0.2, 0.1], [0.2, 0.1, 0.4, 0.3],
+                     [0.3, 0.4, 0.1, 0.2]])
+    check.flat_kernel_design_answer(good)
+    with pytest.raises(check.WrongAnswer, match="instead of 1"):
+        check.flat_kernel_design_answer(2 * good)
+
+
+def test_chapter6_gradient_check_catches_the_padding_shift():
+    import torch
+    import torch.nn.functional as F
+    x = torch.ones(1, 1, 12, 12, dtype=torch.float64, requires_grad=True)
+    w = torch.tensor(check.GRADIENT_KERNEL, dtype=torch.float64)[None, None]
+    y = F.conv2d(x, w, stride=2, padding=1)
+    y.backward(torch.ones_like(y))
+    check.gradient_phases_answer(x.grad[0, 0, 4:6, 4:6].numpy())  # PyTorch's own gradient
+    from tconv.upsample import polyphase_sums
+    with pytest.raises(check.WrongAnswer, match="padding shifts"):
+        check.gradient_phases_answer(polyphase_sums(check.GRADIENT_KERNEL, 2))
+    with pytest.raises(check.WrongAnswer, match="too large|too small"):
+        check.gradient_phases_answer(x.grad[0, 0, 4:6, 4:6].numpy().T)  # rows and columns swapped
+
+
+def test_chapter6_depth_to_space_check():
+    import torch
+    import torch.nn.functional as F
+
+    def pytorch_order(x, r):  # PixelShuffle's channel order is not TensorFlow's
+        y = F.pixel_shuffle(torch.from_numpy(x.transpose(0, 3, 1, 2).copy()), r)
+        return y.numpy().transpose(0, 2, 3, 1)
+    with pytest.raises(check.WrongAnswer, match=r"depth_to_space\(x of shape \(1, 2, 3, 8\)"):
+        check.depth_to_space_function(pytorch_order)
+    tf = pytest.importorskip("tensorflow")
+    with pytest.raises(check.WrongAnswer, match="calls depth_to_space"):
+        check.depth_to_space_function(lambda x, r: tf.nn.depth_to_space(x, r).numpy())
+    for shape, r in (((1, 2, 3, 8), 2), ((2, 2, 2, 18), 3)):
+        x = np.arange(float(np.prod(shape))).reshape(shape)
+        np.testing.assert_array_equal(check.depth_to_space_reference(x, r),
+                                      tf.nn.depth_to_space(x, r).numpy())
 
 
 # ---------------------------------------------------------------- chapter 7
@@ -123,34 +344,125 @@ def test_chapter6_checks_reject_wrong_answers():
 def test_chapter7_checks_reject_wrong_answers():
     from tconv.pooling import max_pool2d
 
-    def column_major(x):  # indices counted down the columns
-        values, indices = max_pool2d(x[None], 2, return_indices=True)
+    def column_major(x, k, s):  # indices counted down the columns
+        values, indices = max_pool2d(x[None], k, stride=s, return_indices=True)
         rows, cols = np.divmod(indices[0], x.shape[1])
         return values[0], cols * x.shape[0] + rows
-    with pytest.raises(check.WrongAnswer, match="the indices"):
-        check.max_pool_function(column_major)
-    with pytest.raises(check.WrongAnswer, match="max unpooling to"):
-        check.max_unpool_function(lambda values, indices, shape: np.zeros(shape))
-    with pytest.raises(check.WrongAnswer, match="avg_pool_weight"):
-        check.avg_pool_weight_function(lambda channels, k: np.ones((channels, 1, k, k)))
-    with pytest.raises(check.WrongAnswer, match="your gradient"):
-        check.max_pool_gradient_answer(np.zeros((1, 2, 2)), np.ones((1, 2, 2)),
-                                       np.ones((1, 1, 1)))
+    with pytest.raises(check.WrongAnswer, match="switched off"):
+        check.max_pool_function(column_major)  # and it may not call the library at all
+
+    def stride_is_k(x, k, s):  # the chapter's loops: windows every k pixels
+        h, w = x.shape[0] // k, x.shape[1] // k
+        values, indices = np.zeros((h, w)), np.zeros((h, w), dtype=int)
+        for m in range(h):
+            for n in range(w):
+                window = x[m * k:(m + 1) * k, n * k:(n + 1) * k]
+                u, v = np.unravel_index(np.argmax(window), window.shape)
+                values[m, n] = window[u, v]
+                indices[m, n] = (m * k + u) * x.shape[1] + n * k + v
+        return values, indices
+    with pytest.raises(check.WrongAnswer, match=r"k=3, s=2: the values has shape"):
+        check.max_pool_function(stride_is_k)
+
+    def by_torch(x, k, s):
+        import torch
+        import torch.nn.functional as F
+        values, indices = F.max_pool2d(torch.tensor(x)[None], k, s, return_indices=True)
+        return values[0].numpy(), indices[0].numpy()
+    with pytest.raises(check.WrongAnswer, match="switched off"):
+        check.max_pool_function(by_torch)
+    assert max_pool2d(np.ones((1, 2, 2)), 2)[0, 0, 0] == 1  # the library works again after
+
+    rows, cols = np.mgrid[:5, :5]
+    x = 10.0 - np.abs(rows - 2) - np.abs(cols - 2)
+    g = np.array([[1.0, 2.0], [3.0, 4.0]])
+    written = np.zeros((5, 5))
+    written[2, 2] = 4.0  # max unpooling: the last write wins, nothing adds up
+    with pytest.raises(check.WrongAnswer, match=r"entry \[2, 2\] is too small") as error:
+        check.shared_max_gradient_answer(written, x, g)
+    assert "10" not in str(error.value)  # the expected value is not revealed
+    with pytest.raises(check.WrongAnswer, match="shape of x"):
+        check.shared_max_gradient_answer(np.zeros((2, 2)), x, g)
+
+    def overwrite(g, indices, input_shape):  # max unpooling, not the gradient
+        grad = np.zeros(input_shape)
+        grad.reshape(-1)[indices.reshape(-1)] = g.reshape(-1)
+        return grad
+    with pytest.raises(check.WrongAnswer, match="max_pool_backward for a"):
+        check.max_pool_backward_function(overwrite)
+    with pytest.raises(check.WrongAnswer, match="cannot run"):
+        check.nearest_upsampling_layer_answer(np.ones((1, 3, 3, 3)), 3, 3)
+    with pytest.raises(check.WrongAnswer, match="gives shape"):
+        check.nearest_upsampling_layer_answer(np.ones((3, 1, 4, 4)), 3, 3)
+    with pytest.raises(check.WrongAnswer, match="entries wrong"):
+        check.nearest_upsampling_layer_answer(np.ones((3, 3, 3, 3)), 3, 1)  # mixes channels
 
 
 # ---------------------------------------------------------------- chapter 8
 
 
+def test_chapter8_keras_reference_agrees_with_keras():
+    import keras  # conftest.py quiets TensorFlow's import messages first
+
+    for i, k, s, padding, output_padding in [(5, 4, 2, "valid", None), (5, 2, 3, "valid", None),
+                                             (5, 4, 2, "same", 1), (5, 4, 2, "same", 0),
+                                             (4, 3, 2, "same", None), (3, 5, 3, "valid", 2)]:
+        layer = keras.layers.Conv2DTranspose(1, k, strides=s, padding=padding,
+                                             output_padding=output_padding)
+        expected = check.keras_size_and_accepted(i, k, s, padding, output_padding)
+        try:
+            height = layer(np.zeros((1, i, i, 1), np.float32)).shape[1]
+        except Exception:  # TensorFlow refuses the size Keras asks for
+            height = None
+        assert height == expected, (i, k, s, padding, output_padding)
+
+
 def test_chapter8_checks_reject_wrong_answers():
-    with pytest.raises(check.WrongAnswer, match="the accepted output sizes"):
-        check.tf_output_sizes_answer([8], 4, 3, 2, "SAME")
-    with pytest.raises(check.WrongAnswer, match="the filter of shape"):
-        check.swapped_filter_function(lambda filters: filters)
-    with pytest.raises(check.WrongAnswer, match="keras_output_size"):
-        check.keras_output_size_function(lambda i, k, s, padding, output_padding: i * s)
-    with pytest.raises(check.WrongAnswer, match="your gradient"):
-        check.tf_input_gradient_answer(np.zeros((1, 3, 3, 1)), np.ones((1, 3, 3, 1)),
-                                       np.ones((2, 2, 1, 1)), np.ones((1, 2, 2, 1)), 1, "VALID")
+    import tensorflow as tf
+
+    layers = [dict(kernel_size=4, strides=2, padding="valid", output_padding=None),
+              dict(kernel_size=4, strides=2, padding="same", output_padding=0)]
+    check.keras_heights_answer([12, None], 5, layers)
+    with pytest.raises(check.WrongAnswer, match="layer 1 .*too large"):
+        check.keras_heights_answer([13, None], 5, layers)       # the largest accepted size
+    with pytest.raises(check.WrongAnswer, match="layer 2 .*does tf.nn.conv2d_transpose accept"):
+        check.keras_heights_answer([12, 8], 5, layers)
+    with pytest.raises(check.WrongAnswer, match="2 entries"):
+        check.keras_heights_answer([12], 5, layers)
+
+    def unfixed(x, filters):  # the bug of the exercise: runs when in == out channels
+        n, h, w, _ = x.shape
+        return tf.nn.conv2d_transpose(x, filters, [n, 2 * h, 2 * w, filters.shape[3]],
+                                      strides=2, padding="SAME")
+
+    def fixed(x, filters):
+        n, h, w, _ = x.shape
+        return tf.nn.conv2d_transpose(x, np.transpose(filters, (0, 1, 3, 2)),
+                                      [n, 2 * h, 2 * w, filters.shape[3]], strides=2,
+                                      padding="SAME")
+    with pytest.raises(check.WrongAnswer, match=r"4×4 input, 3 -> 3 channels: entry"):
+        check.decoder_block_function(unfixed)
+    check.decoder_block_function(fixed)
+    with pytest.raises(check.WrongAnswer, match=r"dilate\(filters of shape \[3, 3, 1, 1\], d=2\)"):
+        check.dilated_filters_function(lambda filters, d: filters)
+    x, w = [1, 2, 3], [1, 10, 100]
+    pytorch_like = {5: [10, 102, 20, 203, 30], 6: [10, 102, 20, 203, 30, 300]}  # keeps the end
+    with pytest.raises(check.WrongAnswer, match="output size 6: entry 0 .* too large"):
+        check.tf_same_values_answer(pytorch_like, x, w, 2)
+    with pytest.raises(check.WrongAnswer, match="does not accept an output of size 7"):
+        check.tf_same_values_answer({7: [0] * 7}, x, w, 2)
+
+
+def test_chapter8_same_values_check_agrees_with_tensorflow():
+    import tensorflow as tf
+
+    x, w = np.array([1, 2, 3], np.float32), np.array([1, 10, 100], np.float32)
+    for stride, sizes in ((2, (5, 6)), (3, (7, 8, 9)), (1, (3,))):
+        predictions = {o: tf.nn.conv1d_transpose(x.reshape(1, 3, 1), w.reshape(3, 1, 1),
+                                                 [1, o, 1], strides=stride,
+                                                 padding="SAME").numpy().ravel()
+                       for o in sizes}
+        check.tf_same_values_answer(predictions, x, w, stride)
 
 
 # ---------------------------------------------------------------- chapter 9
@@ -159,45 +471,148 @@ def test_chapter8_checks_reject_wrong_answers():
 def test_chapter9_checks_reject_wrong_answers():
     import torch
 
-    with pytest.raises(check.WrongAnswer, match="transpose_weight_shape"):
-        check.transpose_weight_shape_function(lambda c_in, c_out, k, groups:
-                                              (c_out, c_in // groups, k, k))
+    layer = torch.nn.ConvTranspose3d(6, 4, kernel_size=(3, 2, 4), stride=(1, 2, 3),
+                                     padding=(1, 0, 1), output_padding=(0, 1, 2), groups=2)
+    settings = dict(input_shape=(1, 6, 5, 5, 5), out_channels=4, kernel_size=(3, 2, 4),
+                    stride=(1, 2, 3), padding=(1, 0, 1), output_padding=(0, 1, 2), groups=2)
+    true_output = tuple(layer(torch.zeros(1, 6, 5, 5, 5)).shape)
+    check.transpose_nd_shapes_answer(tuple(layer.weight.shape), true_output, **settings)
+    with pytest.raises(check.WrongAnswer, match="weight_shape: entry 1 is too large"):
+        check.transpose_nd_shapes_answer((6, 4, 3, 2, 4), true_output, **settings)  # no groups
+    with pytest.raises(check.WrongAnswer, match="output_shape: entry 3 is too small"):
+        check.transpose_nd_shapes_answer(tuple(layer.weight.shape), (1, 4, 5, 10, 14),
+                                         **settings)                  # forgot output_padding
+    with pytest.raises(check.WrongAnswer, match="is not larger than stride=2"):
+        check.doubling_layer_answer(1, 2, 0, 1)
+    with pytest.raises(check.WrongAnswer, match="is even"):
+        check.doubling_layer_answer(2, 2, 0, 0)   # k = 2 doubles, but is not what was asked
     with pytest.raises(check.WrongAnswer, match="an input of 1 gives"):
         check.doubling_layer_answer(3, 2, 1, 0)
-    with pytest.raises(check.WrongAnswer, match="and back to"):
-        check.round_trip_answer(3, 2, 1)
+    check.doubling_layer_answer(3, 2, 1, 1)
+    with pytest.raises(check.WrongAnswer, match="entry 5 of your prediction is too small"):
+        check.output_padding_values_answer([10, 102, 20, 203, 30, 0], [1, 2, 3], [1, 10, 100],
+                                           2, 1, 1)                    # appended zeros
+    with pytest.raises(check.WrongAnswer, match="too few"):
+        check.output_padding_values_answer([10, 102, 20, 203, 30], [1, 2, 3], [1, 10, 100],
+                                           2, 1, 1)
 
-    def transposed_weight(conv):  # swaps the channel axes: the classic mistake
-        layer = torch.nn.ConvTranspose2d(conv.out_channels, conv.in_channels, conv.kernel_size,
-                                         stride=conv.stride, padding=conv.padding, bias=False)
-        return layer
-    with pytest.raises(check.WrongAnswer, match="Conv2d"):
-        check.gradient_layer_function(transposed_weight)
+    def appends_zeros(x, w, stride, padding, output_padding):  # the bug of the exercise
+        full = check.conv_transpose1d_reference(x, w, stride, padding, 0)
+        return np.concatenate([full, np.zeros((w.shape[1], output_padding))], axis=1)
+    with pytest.raises(check.WrongAnswer, match=r"padding=1, output_padding=1\): entry"):
+        check.conv_transpose1d_function(appends_zeros)
+
+    def calls_torch(x, w, stride, padding, output_padding):
+        return torch.nn.functional.conv_transpose1d(
+            torch.tensor(x[None]), torch.tensor(w), stride=stride, padding=padding,
+            output_padding=output_padding)[0].numpy()
+    with pytest.raises(check.WrongAnswer, match="not to call"):
+        check.conv_transpose1d_function(calls_torch)
+    assert torch.nn.functional.conv_transpose1d is not None   # restored after the check
+    torch.nn.functional.conv_transpose1d(torch.zeros(1, 1, 2), torch.zeros(1, 1, 2))
 
 
 # ---------------------------------------------------------------- chapter 10
 
 
-def test_chapter10_checks_reject_wrong_answers():
-    with pytest.raises(check.WrongAnswer, match="the conv2d filter"):
-        check.conv_filter_to_torch_function(  # flips the kernel: wrong
-            lambda filters: np.transpose(filters, (3, 2, 0, 1))[:, :, ::-1, ::-1])
-    with pytest.raises(check.WrongAnswer, match="the conv2d_transpose filter"):
-        check.transpose_filter_to_torch_function(lambda f: np.transpose(f, (2, 3, 0, 1)))
+def test_chapter10_symmetric_sizes_never_named():
+    for guess in (set(range(1, 13)), set(), {1, 3, 5, 7, 9, 11}, {1, 4, 7}):
+        with pytest.raises(check.WrongAnswer, match="sizes") as caught:
+            check.symmetric_same_sizes_answer(guess, kernel_size=3, stride=3)
+        assert "10" not in str(caught.value)  # counts only: the answer is not revealed
+    with pytest.raises(check.WrongAnswer, match="set of whole input sizes"):
+        check.symmetric_same_sizes_answer("odd", kernel_size=3, stride=3)
+
+
+def _port(flip=False, padding=1, output_padding=0, crop=True):
+    import torch
+    import torch.nn.functional as F
+
+    def port(x, filters, bias):
+        weight = filters.transpose(3, 2, 0, 1)
+        weight = weight[:, :, ::-1, ::-1] if flip else weight
+        y = F.conv_transpose2d(x, torch.tensor(weight.copy()), torch.tensor(bias), stride=2,
+                               padding=padding, output_padding=output_padding)
+        return y[..., :-1, :-1] if crop else y
+    return port
+
+
+def test_chapter10_ported_layer_catches_each_bug_and_tensorflow():
+    import torch
+
+    check.ported_transpose_layer_function(_port())
+    for wrong in (_port(flip=True), _port(padding=2, output_padding=1, crop=False)):
+        with pytest.raises(check.WrongAnswer, match="your port"):
+            check.ported_transpose_layer_function(wrong)
+
+    def by_tensorflow(x, filters, bias):  # the right numbers, but not a PyTorch layer
+        import tensorflow as tf
+        n, _, h, w = x.shape
+        y = tf.nn.conv2d_transpose(x.detach().numpy().transpose(0, 2, 3, 1), filters,
+                                   [n, 2 * h, 2 * w, filters.shape[2]], 2, "SAME") + bias
+        return torch.tensor(y.numpy().transpose(0, 3, 1, 2))
+    with pytest.raises(check.WrongAnswer, match="calls"):
+        check.ported_transpose_layer_function(by_tensorflow)
+
+    def copied(x, filters, bias):  # hides the call from the name check: caught by the gradient
+        return torch.tensor(_port()(x, filters, bias).detach().numpy())
+    with pytest.raises(check.WrongAnswer, match="no gradient flows"):
+        check.ported_transpose_layer_function(copied)
+
+
+def test_chapter10_crop_and_no_crop_reject_wrong_answers():
     with pytest.raises(check.WrongAnswer, match="same_transpose_crop"):
         check.same_transpose_crop_function(lambda i, o, k, s: (1, 1))
+    with pytest.raises(check.WrongAnswer, match="calls"):
+        check.same_transpose_crop_function(
+            lambda i, o, k, s: __import__("tconv").port.conv2d_transpose_tf_to_torch)
+    with pytest.raises(check.WrongAnswer, match="no_crop_port"):
+        check.same_without_crop_function(lambda k, s: ((k - s) // 2, (k - s) % 2))  # a = -1 case
+    with pytest.raises(check.WrongAnswer, match="no_crop_port"):
+        check.same_without_crop_function(lambda k, s: None)
 
 
 # ---------------------------------------------------------------- chapter 11
 
 
-def test_chapter11_checks_reject_wrong_answers():
-    with pytest.raises(check.WrongAnswer, match="conv_transpose_flops"):
-        check.conv_transpose_flops_function(
-            lambda n, c_in, c_out, h, w, k: n * c_in * c_out * h * w * k * k)  # forgot the 2
-    with pytest.raises(check.WrongAnswer, match="zero_fraction"):
-        check.zero_fraction_function(lambda i, s: 1 - 1 / s)
-    with pytest.raises(check.WrongAnswer, match="zero_insertion_flops"):
-        check.zero_insertion_flops_function(lambda n, c_in, c_out, h, w, k, s, p: 0)
-    with pytest.raises(check.WrongAnswer, match="the nonzeros of Cᵀ"):
-        check.conv_transpose_matrix_nnz_answer(64, (1, 1, 4, 4), (2, 2), stride=2, padding=1)
+def test_chapter11_fractions_reject_guesses_without_revealing():
+    for guess in (0, 1, 0.75, 0.25, 14 / 16):  # 0/1, the share of zeros, one axis only
+        with pytest.raises(check.WrongAnswer, match="too") as caught:
+            check.scatter_inside_fraction_answer(guess, input_size=4, kernel_size=4, stride=2,
+                                                 padding=1)
+        assert "0.76" not in str(caught.value)
+    for guess in (0.5, 1 / 9, 1 / 16):  # half, 1/(c_in + 1), 1/(2 c_in)
+        with pytest.raises(check.WrongAnswer, match="too"):
+            check.placement_share_answer(guess, batch=2, in_channels=8, out_channels=8,
+                                         kernel_size=4, side=64)
+    with pytest.raises(check.WrongAnswer, match="between 0 and 1"):
+        check.placement_share_answer(17, batch=2, in_channels=8, out_channels=8, kernel_size=4,
+                                     side=64)
+
+
+def test_chapter11_design_must_meet_the_conditions():
+    check.cheaper_zero_insertion_answer((2, 1, 1), input_size=16)
+    for design in ((4, 2, 1), (3, 1, 1), (1, 1, 0), (3, 1, 3), (20, 1, 19)):
+        with pytest.raises(check.WrongAnswer):
+            check.cheaper_zero_insertion_answer(design, input_size=16)
+    with pytest.raises(check.WrongAnswer, match="three whole numbers"):
+        check.cheaper_zero_insertion_answer((3.0, 1, 2), input_size=16)
+
+
+def test_chapter11_place_catches_wrong_placements():
+    def no_crop(stamps, stride, padding):
+        n, c, k, _, h, w = stamps.shape
+        full = np.zeros((n, c, (h - 1) * stride + k, (w - 1) * stride + k))
+        for u in range(k):
+            for v in range(k):
+                full[:, :, u:u + (h - 1) * stride + 1:stride,
+                     v:v + (w - 1) * stride + 1:stride] += stamps[:, :, u, v]
+        return full
+    with pytest.raises(check.WrongAnswer, match=r"place\(stamps"):
+        check.place_stamps_function(no_crop)
+
+    def rotated(stamps, stride, padding):  # taps placed in 180°-rotated order
+        full = no_crop(stamps[:, :, ::-1, ::-1], stride, padding)
+        return full[:, :, padding:full.shape[2] - padding, padding:full.shape[3] - padding]
+    with pytest.raises(check.WrongAnswer, match=r"place\(stamps"):
+        check.place_stamps_function(rotated)
