@@ -161,10 +161,10 @@ def resize_bilinear(x, factor):
 
 
 def pixel_shuffle(x, upscale_factor):
-    """Rearrange ``(N, C·r², H, W)`` into ``(N, C, H·r, W·r)``: ``F.pixel_shuffle``.
+    """Rearrange ``(N, c_out·r², H, W)`` into ``(N, c_out, H·r, W·r)``: ``F.pixel_shuffle``.
 
-    Channel ``c·r² + u·r + v`` becomes the pixels at offset ``(u, v)`` of each
-    ``r × r`` block of output channel ``c``.
+    Channel ``f·r² + α·r + β`` becomes the pixels at offset ``(α, β)`` of each
+    ``r × r`` block of output channel ``f``.
 
     Examples
     --------
@@ -212,9 +212,9 @@ def pixel_unshuffle(x, downscale_factor):
 def subpixel_weight(transpose_weight, upscale_factor):
     """The sub-pixel convolution equal to a strided transposed convolution (Shi et al.).
 
-    A transposed convolution with weight ``(C_in, C_out, r·k, r·k)``, stride ``r`` and
+    A transposed convolution with weight ``(c_in, c_out, r·k, r·k)``, stride ``r`` and
     padding 0 equals ``pixel_shuffle(conv2d(x, w_sub, padding=k - 1), r)``, where
-    ``w_sub`` of shape ``(C_out·r², C_in, k, k)`` is returned here.
+    ``w_sub`` of shape ``(c_out·r², c_in, k, k)`` is returned here.
 
     Examples
     --------
@@ -233,7 +233,7 @@ def subpixel_weight(transpose_weight, upscale_factor):
         raise ValueError(f"{fn}: upscale_factor={r!r} must be a positive int that divides the "
                          f"kernel size {kh}×{kw}.")
     k_h, k_w = kh // r, kw // r
-    # w_t[c, o, δ·r + u, ε·r + v] -> w_sub[o·r² + u·r + v, c, k-1-δ, k-1-ε]
+    # w_t[c, f, δ·r + α, ε·r + β] -> w_sub[f·r² + α·r + β, c, k-1-δ, k-1-ε]
     blocks = weight.reshape(c_in, c_out, k_h, r, k_w, r)
     sub = blocks.transpose(1, 3, 5, 0, 2, 4).reshape(c_out * r * r, c_in, k_h, k_w)
     return sub[:, :, ::-1, ::-1].copy()
@@ -241,7 +241,7 @@ def subpixel_weight(transpose_weight, upscale_factor):
 
 def transpose_weight_from_subpixel(subpixel, upscale_factor):
     """The inverse of :func:`subpixel_weight`: a sub-pixel convolution's weight
-    ``(C_out·r², C_in, k, k)`` as a transposed-convolution weight ``(C_in, C_out, r·k, r·k)``.
+    ``(c_out·r², c_in, k, k)`` as a transposed-convolution weight ``(c_in, c_out, r·k, r·k)``.
 
     Examples
     --------
@@ -259,3 +259,70 @@ def transpose_weight_from_subpixel(subpixel, upscale_factor):
     c_out = channels // (r * r)
     blocks = sub[:, :, ::-1, ::-1].reshape(c_out, r, r, c_in, k_h, k_w)
     return blocks.transpose(3, 0, 4, 1, 5, 2).reshape(c_in, c_out, k_h * r, k_w * r).copy()
+
+
+def polyphase_sums(weight, stride):
+    """The sums of the ``s × s`` sub-kernels ``weight[..., α::s, β::s]`` (polyphase components).
+
+    A transposed convolution with this kernel and stride turns an all-ones input into an
+    output whose interior pixel of phase ``(α, β)`` (row ≡ α, column ≡ β modulo ``s``, counted
+    before the padding is cropped) equals ``sums[..., α, β]``; the interior is flat exactly
+    when these sums are equal. A phase that no tap reaches (``s`` larger than the kernel)
+    sums to 0.
+
+    Parameters
+    ----------
+    weight : array_like, at least 2-D
+        A kernel ``(k_H, k_W)`` or a weight whose last two axes are the kernel, such as a
+        ``ConvTranspose2d`` weight ``(c_in, c_out, k_H, k_W)``.
+    stride : int or pair of int
+
+    Returns
+    -------
+    ndarray of shape ``(..., s_H, s_W)``
+
+    Examples
+    --------
+    >>> polyphase_sums(np.arange(16).reshape(4, 4), 2)
+    array([[20, 24],
+           [36, 40]])
+    >>> polyphase_sums(np.ones((3, 3)), 2)
+    array([[4., 2.],
+           [2., 1.]])
+    """
+    fn = "polyphase_sums"
+    w = as_array(weight, "weight", fn, tuple(range(2, 7)))
+    s_h, s_w = shapes.positive_pair(stride, "stride", fn)
+    sums = np.zeros((*w.shape[:-2], s_h, s_w), dtype=w.dtype)
+    for alpha in range(s_h):
+        for beta in range(s_w):
+            sums[..., alpha, beta] = w[..., alpha::s_h, beta::s_w].sum(axis=(-2, -1))
+    return sums
+
+
+def icnr_weight(weight, upscale_factor):
+    """ICNR initialisation of a sub-pixel convolution (Aitken et al., 2017).
+
+    From a convolution weight ``(c_out, c_in, k_H, k_W)``, the weight
+    ``(c_out·r², c_in, k_H, k_W)`` whose ``r²`` filters for each output channel are all
+    that channel's filter. Followed by ``pixel_shuffle(·, r)``, the layer computes the
+    convolution on the small grid, then nearest-neighbour upsampling: no checkerboard.
+
+    Examples
+    --------
+    >>> from tconv.conv import conv2d
+    >>> rng = np.random.default_rng(0)
+    >>> x, w = rng.standard_normal((1, 2, 3, 3)), rng.standard_normal((1, 2, 3, 3))
+    >>> icnr_weight(w, 2).shape
+    (4, 2, 3, 3)
+    >>> y = pixel_shuffle(conv2d(x, icnr_weight(w, 2), padding=1), 2)
+    >>> bool(np.allclose(y, resize_nearest(conv2d(x, w, padding=1), 2)))
+    True
+    """
+    fn = "icnr_weight"
+    w = as_array(weight, "weight", fn, (4,))
+    r = upscale_factor
+    if not shapes.is_int(r) or r < 1:
+        raise ValueError(f"{fn}: upscale_factor={r!r} must be a positive int.")
+    # filter f·r² + α·r + β of the sub-pixel layer is filter f, for every phase (α, β)
+    return np.repeat(w, r * r, axis=0)

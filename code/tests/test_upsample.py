@@ -84,12 +84,57 @@ def test_bilinear_kernel_sums_to_factor_squared():
         assert np.isclose(upsample.bilinear_kernel(f).sum(), f * f)
 
 
+@given(st.integers(1, 3), st.integers(1, 3), st.integers(1, 5), st.integers(1, 3),
+       st.integers(0, 2**16))
+def test_polyphase_sums_are_the_interior_of_a_flat_input(c_in, c_out, k, s, seed):
+    # all-ones input: interior pixel of phase (α, β) of output channel f sums phase (α, β)
+    # of every kernel w[c, f]; PyTorch computes the transposed convolution
+    weight = np.random.default_rng(seed).standard_normal((c_in, c_out, k, k))
+    ones = torch.ones(1, c_in, 4 + 2 * k, 4 + 2 * k, dtype=torch.float64)
+    y = F.conv_transpose2d(ones, torch.from_numpy(weight), stride=s)[0].numpy()
+    sums = upsample.polyphase_sums(weight, s).sum(axis=0)  # (c_out, s, s)
+    assert sums.shape == (c_out, s, s)
+    start = s * (k // s + 1)  # a multiple of s past the border, so phases line up
+    for alpha in range(s):
+        for beta in range(s):
+            rows = slice(start + alpha, -start, s)
+            cols = slice(start + beta, -start, s)
+            np.testing.assert_allclose(y[:, rows, cols],
+                                       np.broadcast_to(sums[:, alpha, beta, None, None],
+                                                       y[:, rows, cols].shape), atol=1e-10)
+
+
+def test_polyphase_sums_flat_kernels():
+    assert np.ptp(upsample.polyphase_sums(upsample.bilinear_kernel(2), 2)) == 0
+    np.testing.assert_allclose(upsample.polyphase_sums(upsample.bilinear_kernel(3), 3),
+                               np.ones((3, 3)))  # k = 5, s = 3: uneven overlap, flat output
+    assert upsample.polyphase_sums(np.ones((3, 4)), (2, 3)).tolist() == [[4, 2, 2], [2, 1, 1]]
+    assert upsample.polyphase_sums(np.ones((2, 2)), 3)[2, 2] == 0  # no tap reaches it
+
+
+@given(images(), st.integers(1, 3), st.integers(1, 2), st.sampled_from([1, 3]))
+def test_icnr_is_convolution_then_nearest_upsampling(x, r, c_out, k):
+    weight = np.random.default_rng(x.shape[3]).standard_normal((c_out, x.shape[1], k, k))
+    icnr = torch.from_numpy(upsample.icnr_weight(weight, r))
+    t, w = torch.from_numpy(x), torch.from_numpy(weight)
+    by_subpixel = F.pixel_shuffle(F.conv2d(t, icnr, padding=k // 2), r)
+    expected = F.interpolate(F.conv2d(t, w, padding=k // 2), scale_factor=r, mode="nearest")
+    torch.testing.assert_close(by_subpixel, expected)
+    # the same as nearest-neighbour resizing, then a convolution with taps r pixels apart
+    resized = F.conv2d(F.interpolate(t, scale_factor=r, mode="nearest"), w,
+                       padding=r * (k // 2), dilation=r)
+    torch.testing.assert_close(by_subpixel, resized)
+
+
 @pytest.mark.parametrize("call, words", [
     (lambda: upsample.pixel_shuffle(np.ones((1, 3, 2, 2)), 2), "3 channels, which is not a multiple"),
     (lambda: upsample.pixel_unshuffle(np.ones((1, 1, 3, 4)), 2), "3×4 is not divisible"),
     (lambda: upsample.bilinear_kernel(0), "factor=0 must be a positive int"),
     (lambda: upsample.subpixel_weight(np.ones((1, 1, 3, 3)), 2), "divides the kernel size 3×3"),
     (lambda: upsample.resize_nearest(np.ones((2, 2)), 2), "x must have 3 or 4 dimensions"),
+    (lambda: upsample.polyphase_sums(np.ones(3), 2), "weight must have 2 or 3"),
+    (lambda: upsample.polyphase_sums(np.ones((3, 3)), 0), "stride=0 must be positive"),
+    (lambda: upsample.icnr_weight(np.ones((1, 1, 3, 3)), 0), "upscale_factor=0 must be"),
 ])
 def test_errors(call, words):
     with pytest.raises(ValueError) as info:
