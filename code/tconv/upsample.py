@@ -16,8 +16,9 @@ from .transpose import conv_transpose2d
 def overlap_count_1d(input_size, kernel_size, stride, padding=0):
     """How many input pixels contribute to each output pixel of a 1-D transposed convolution.
 
-    Uneven counts are what draw checkerboard patterns: with ``kernel_size`` not a
-    multiple of ``stride`` they alternate even in the middle of the output.
+    For a uniform kernel, uneven counts are what draw checkerboard patterns: with
+    ``kernel_size`` not a multiple of ``stride`` they alternate even in the middle of the
+    output. For any other kernel, :func:`polyphase_sums` decides.
 
     Examples
     --------
