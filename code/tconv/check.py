@@ -186,6 +186,26 @@ def compare_hidden(answer, expected, what):
                           f"{int(wrong.sum())} of {wrong.size} entries are wrong.")
 
 
+def whole_number(value, what):
+    """``value`` as an int, or :class:`WrongAnswer` if it is not a whole number.
+
+    >>> whole_number(56.0, "your prediction")
+    56
+    >>> whole_number(56.5, "your prediction")
+    Traceback (most recent call last):
+    ...
+    tconv.check.WrongAnswer: your prediction should be a whole number, not 56.5.
+    """
+    try:
+        number = int(value)
+        whole = number == float(value)
+    except (TypeError, ValueError, OverflowError):
+        whole = False
+    if not whole or isinstance(value, (bool, np.bool_)):
+        raise WrongAnswer(f"{what} should be a whole number, not {value!r}.")
+    return number
+
+
 def conv2d_output_size_function(fn):
     """Check ``fn(i, k, s, p, d)``, the output size of a convolution, on 270 cases.
 
@@ -254,7 +274,7 @@ def input_sizes_answer(answer, output_size, kernel_size, stride, padding=0):
         if kernel_size <= i + 2 * padding
         and shapes.conv2d_output_size(i, kernel_size, stride, padding) == output_size
     }
-    answer = set(int(i) for i in answer)
+    answer = set(whole_number(i, "each input size") for i in answer)
     missing, extra = sorted(expected - answer), sorted(answer - expected)
     if extra:
         raise WrongAnswer(f"input sizes: {extra} do not give {output_size} outputs.")
@@ -274,7 +294,8 @@ def conv2d_function(fn, seed=0):
     """Check ``fn(x, weight, bias, stride, padding)`` on random multi-channel cases.
 
     ``x`` is (c_in, H, W), ``weight`` (c_out, c_in, k, k), ``bias`` (c_out,),
-    ``stride`` and ``padding`` ints. Calling a library convolution is refused.
+    ``stride`` and ``padding`` ints. Calling a library convolution or correlation is refused;
+    the notebook's own ``correlate2d`` and ``conv2d_loops`` are allowed.
 
     >>> def by_patches(x, weight, bias, stride, padding):
     ...     k = weight.shape[-1]
@@ -284,8 +305,20 @@ def conv2d_function(fn, seed=0):
     >>> conv2d_function(by_patches)
     Correct: your convolution agrees on all 12 cases.
     """
-    refuse_calls(fn, {"conv2d", "Conv2d", "conv_matrix", "convolve", "convolve2d"},
-                 "your convolution")
+    refuse_calls(fn, {"conv2d", "Conv2d", "conv_matrix", "convolve", "convolve2d", "correlate",
+                      "fftconvolve", "oaconvolve"}, "your convolution")
+    import dis
+
+    own, codes = getattr(fn, "__globals__", {}), [getattr(fn, "__code__", None)]
+    while codes:  # correlate2d: the notebook's own function, or SciPy's?
+        code = codes.pop()
+        codes += [const for const in getattr(code, "co_consts", ()) if hasattr(const, "co_code")]
+        for step in dis.get_instructions(code) if code else ():
+            if step.argval != "correlate2d" or step.opname.endswith("FAST"):
+                continue
+            target = own.get("correlate2d") if step.opname in ("LOAD_GLOBAL", "LOAD_NAME") else None
+            if getattr(target, "__module__", None) != getattr(fn, "__module__", None):
+                refuse_calls(fn, {"correlate2d"}, "your convolution")
     rng = np.random.default_rng(seed)
     for case in range(12):
         c_in, c_out = int(rng.integers(1, 4)), int(rng.integers(1, 4))
@@ -320,10 +353,7 @@ def unread_pixels_answer(prediction, read, input_size, kernel_size, stride=1, pa
     C = conv_matrix(weight, input_size, stride=stride, padding=padding, dilation=dilation)
     truth = (np.asarray(abs(C).sum(axis=0)).reshape(input_size, input_size) > 0)
     unread = int(truth.size - truth.sum())
-    try:
-        guess = int(prediction)
-    except (TypeError, ValueError):
-        raise WrongAnswer(f"your prediction should be a whole number, not {prediction!r}.") from None
+    guess = whole_number(prediction, "your prediction")
     if guess != unread:
         side = "too large" if guess > unread else "too small"
         raise WrongAnswer(f"your prediction, {guess} unread pixels, is {side}.")
@@ -366,12 +396,9 @@ def conv_matrix_shape_answer(answer, weight_shape, input_size, **options):
     tconv.check.WrongAnswer: the shape of C: your number of rows is too large; your number of columns is too small.
     """
     expected = conv_matrix(np.ones(weight_shape), input_size, **options).shape
-    try:
-        answer = tuple(int(v) for v in answer)
-    except (TypeError, ValueError):
-        raise WrongAnswer(f"the shape of C should be a pair (rows, columns), not {answer!r}.") from None
-    if len(answer) != 2:
+    if np.ndim(answer) != 1 or len(answer) != 2:
         raise WrongAnswer(f"the shape of C should be a pair (rows, columns), not {answer!r}.")
+    answer = tuple(whole_number(v, "each number of the shape") for v in answer)
     problems = [f"your number of {name} is {'too large' if mine > true else 'too small'}"
                 for name, mine, true in zip(("rows", "columns"), answer, expected) if mine != true]
     if problems:
@@ -387,12 +414,12 @@ def conv_matrix_nnz_function(fn):
     >>> def count(i, k, p):
     ...     return sum(0 <= m - p + u < i for m in range(i + 2 * p - k + 1) for u in range(k)) ** 2
     >>> conv_matrix_nnz_function(count)
-    Correct: nonzeros agrees on all 46 cases.
+    Correct: nonzeros agrees on all 70 cases.
     """
     refuse_calls(fn, {"conv_matrix", "conv_matrix_loops", "nnz", "count_nonzero", "conv2d"},
                  "your nonzeros")
-    cases = [dict(i=i, k=k, p=p) for i in range(3, 9) for k in (1, 2, 3, 5) for p in (0, 1)
-             if k <= i + 2 * p]
+    cases = [dict(i=i, k=k, p=p) for i in range(3, 9) for k in (1, 2, 3, 5) for p in (0, 1, 2)
+             if k <= i + 2 * p]  # p = 2 with k <= 2: some outputs read padding only
 
     def reference(i, k, p):
         return int(conv_matrix(np.ones((1, 1, k, k)), i, padding=p).nnz)
@@ -479,7 +506,7 @@ def im2col_bytes_function(fn):
     >>> im2col_bytes_function(patch_bytes)
     Correct: im2col_bytes agrees on all 8 cases.
     """
-    refuse_calls(fn, {"im2col", "im2col_loops", "unfold"}, "your im2col_bytes")
+    refuse_calls(fn, {"im2col", "im2col_loops", "unfold", "Unfold"}, "your im2col_bytes")
     cases = [dict(batch=batch, c_in=c_in, h=h, w=w, k=k, s=s, p=p, itemsize=4)
              for batch, c_in in ((1, 1), (2, 3)) for h, w in ((5, 5), (6, 7))
              for k, s, p in ((3, 1, 1), (2, 2, 0))]
@@ -512,10 +539,13 @@ def transpose_matrix_shape_answer(answer, weight_shape, input_size, **options):
     """
     expected = conv_matrix(np.ones(weight_shape), input_size, **options).T.shape
     try:
-        answer = tuple(int(v) for v in answer)
-    except (TypeError, ValueError):
+        numbers = [float(v) for v in answer]
+        answer = tuple(int(v) for v in numbers)
+    except (TypeError, ValueError, OverflowError):
         raise WrongAnswer(f"the shape of Cᵀ should be a pair (rows, columns); you have "
                           f"{answer!r}.") from None
+    if any(whole != number for whole, number in zip(answer, numbers)):
+        raise WrongAnswer(f"the shape of Cᵀ should be whole numbers; you have {numbers}.")
     if len(answer) != 2:
         raise WrongAnswer(f"the shape of Cᵀ should be a pair (rows, columns); you have "
                           f"{len(answer)} numbers.")
@@ -545,7 +575,8 @@ def conv_transpose_by_matrix_function(fn):
     """
     from .transpose import conv_transpose2d
 
-    refuse_calls(fn, {"conv_transpose2d", "conv_transpose_matrix"}, "your conv_transpose_by_matrix")
+    refuse_calls(fn, {"conv_transpose2d", "conv_transpose_matrix", "conv_transpose", "scatter",
+                      "zero_insertion", "by_matrix"}, "your conv_transpose_by_matrix")
     rng = np.random.default_rng(3)
     count = 0
     for side, k in ((1, 1), (2, 2), (2, 3), (3, 2), (4, 3), (5, 1)):
@@ -1063,9 +1094,9 @@ def gradient_phases_answer(phase_values):
 
 
 def depth_to_space_reference(x, r):
-    """TensorFlow's ``tf.nn.depth_to_space`` in NumPy: ``(N, H, W, c·r²)`` to
-    ``(N, H·r, W·r, c)``, input channel ``(α·r + β)·c + f`` going to offset ``(α, β)`` of
-    output channel ``f``.
+    """TensorFlow's ``tf.nn.depth_to_space`` in NumPy: ``(N, H, W, c_out·r²)`` to
+    ``(N, H·r, W·r, c_out)``, input channel ``(α·r + β)·c_out + f`` going to offset ``(α, β)``
+    of output channel ``f``.
 
     >>> depth_to_space_reference(np.arange(8).reshape(1, 1, 1, 8), 2)[0, :, :, 0]
     array([[0, 2],
@@ -1507,38 +1538,41 @@ def transpose_nd_shapes_answer(weight_shape, output_shape, input_shape, out_chan
     correct("the weight shape and the output shape")
 
 
-def doubling_layer_answer(kernel_size, stride, padding, output_padding):
-    """Check settings of a ConvTranspose2d with an odd kernel larger than the stride that
-    doubles every input size exactly.
+def doubling_settings_function(fn):
+    """Check ``fn(kernel_size)``: for an odd kernel size of at least 3, the
+    ``(stride, padding, output_padding)`` of a ConvTranspose2d that turns every input size
+    ``i`` into exactly ``2 i``.
 
     Examples
     --------
-    >>> doubling_layer_answer(5, 2, 2, 1)
-    Correct: an odd kernel larger than the stride, and every size from 1 to 32 doubles.
-    >>> doubling_layer_answer(4, 2, 1, 0)
+    >>> doubling_settings_function(lambda k: (2, (k - 1) // 2, 1))
+    Correct: doubling_settings doubles every size from 1 to 32 for kernels 3, 5, 7, 9 and 11.
+    >>> doubling_settings_function(lambda k: (2, 1, 1))
     Traceback (most recent call last):
     ...
-    tconv.check.WrongAnswer: kernel_size=4 is even; the exercise asks for an odd kernel.
+    tconv.check.WrongAnswer: doubling_settings(5) = (2, 1, 1): an input of 1 gives 4, not 2.
     """
-    for name, value in (("kernel_size", kernel_size), ("stride", stride), ("padding", padding),
-                        ("output_padding", output_padding)):
-        if not is_int_like(value):
-            raise WrongAnswer(f"{name}={value!r} must be an int.")
-    if kernel_size % 2 == 0:
-        raise WrongAnswer(f"kernel_size={kernel_size} is even; the exercise asks for an odd "
-                          f"kernel.")
-    if kernel_size <= stride:
-        raise WrongAnswer(f"kernel_size={kernel_size} is not larger than stride={stride}; "
-                          f"the exercise asks for a kernel larger than the stride.")
-    for i in range(1, 33):
-        try:
-            o = shapes.conv_transpose2d_output_size(i, kernel_size, stride, padding,
-                                                    output_padding)
-        except ValueError as error:
-            raise WrongAnswer(f"these settings are invalid: {error}") from None
-        if o != 2 * i:
-            raise WrongAnswer(f"an input of {i} gives {o}, not {2 * i}.")
-    correct("an odd kernel larger than the stride, and every size from 1 to 32 doubles")
+    kernels = (3, 5, 7, 9, 11)
+    for k in kernels:
+        what = f"doubling_settings({k})"
+        answer = call(fn, (k,), what)
+        if not isinstance(answer, (tuple, list)) or len(answer) != 3:
+            raise WrongAnswer(f"{what} returns {answer!r}; expected a tuple "
+                              f"(stride, padding, output_padding).")
+        for name, value in zip(("stride", "padding", "output_padding"), answer):
+            if not is_int_like(value):
+                raise WrongAnswer(f"{what}: {name}={value!r} must be an int.")
+        stride, padding, output_padding = (int(v) for v in answer)
+        what = f"{what} = {(stride, padding, output_padding)}"
+        if stride < 1 or padding < 0 or not 0 <= output_padding < stride:
+            raise WrongAnswer(f"{what}: these settings are invalid; PyTorch needs stride >= 1, "
+                              f"padding >= 0 and 0 <= output_padding < stride.")
+        for i in range(1, 33):
+            o = (i - 1) * stride - 2 * padding + k + output_padding
+            if o != 2 * i:
+                raise WrongAnswer(f"{what}: an input of {i} gives {o}, not {2 * i}.")
+    correct(f"doubling_settings doubles every size from 1 to 32 for kernels "
+            f"{shapes.describe(kernels)}")
 
 
 def conv_transpose1d_reference(x, w, stride, padding, output_padding):
@@ -1598,6 +1632,7 @@ def conv_transpose1d_function(fn):
     >>> conv_transpose1d_function(conv_transpose1d_reference)
     Correct: conv_transpose1d agrees with PyTorch on all 5 cases.
     """
+    import contextlib
     from unittest import mock
 
     import torch
@@ -1623,11 +1658,14 @@ def conv_transpose1d_function(fn):
         raise WrongAnswer("the exercise asks you to fix the hand-written loop, not to call a "
                           "library's transposed convolution.")
 
-    with mock.patch.object(F, "conv_transpose1d", refuse), \
-            mock.patch.object(torch, "conv_transpose1d", refuse), \
-            mock.patch.object(torch.nn.ConvTranspose1d, "forward", refuse), \
-            mock.patch.object(transpose, "conv_transpose2d", refuse), \
-            mock.patch.object(package, "conv_transpose2d", refuse):
+    blocked = [(module, f"conv_transpose{n}d") for module in (F, torch) for n in (1, 2, 3)]
+    blocked += [(getattr(torch.nn, f"ConvTranspose{n}d"), "forward") for n in (1, 2, 3)]
+    blocked += [(transpose, name) for name in ("conv_transpose2d", "scatter", "by_matrix",
+                                               "zero_insertion")]
+    blocked += [(package, "conv_transpose2d")]
+    with contextlib.ExitStack() as stack:
+        for module, name in blocked:
+            stack.enter_context(mock.patch.object(module, name, refuse))
         for x, w, s, p, a, y in expected:
             what = (f"conv_transpose1d(x of shape {x.shape}, w of shape {w.shape}, stride={s}, "
                     f"padding={p}, output_padding={a})")

@@ -40,6 +40,38 @@ def test_calling_the_library_is_refused():
                               conv2d(x, weight, bias, stride=stride, padding=padding))
 
 
+def correlate2d(x, w):  # the chapter's own loop version: a student may reuse it
+    k_h, k_w = w.shape
+    return np.array([[np.sum(x[m:m + k_h, n:n + k_w] * w) for n in range(x.shape[1] - k_w + 1)]
+                     for m in range(x.shape[0] - k_h + 1)])
+
+
+def test_library_correlations_are_refused_but_the_chapters_own_is_not():
+    import scipy.signal
+
+    def own(x, weight, bias, stride, padding):
+        return np.stack([sum(correlate2d(np.pad(x[c], padding), weight[f, c])
+                             for c in range(len(x)))[::stride, ::stride] + bias[f]
+                         for f in range(len(weight))])
+
+    def scipys(x, weight, bias, stride, padding):
+        return np.stack([sum(scipy.signal.correlate2d(np.pad(x[c], padding), weight[f, c], "valid")
+                             for c in range(len(x)))[::stride, ::stride] + bias[f]
+                         for f in range(len(weight))])
+
+    def by_fft(x, weight, bias, stride, padding):
+        flipped = weight[:, :, ::-1, ::-1]
+        fft = scipy.signal.fftconvolve
+        return np.stack([sum(fft(np.pad(x[c], padding), flipped[f, c], "valid")
+                             for c in range(len(x)))[::stride, ::stride] + bias[f]
+                         for f in range(len(weight))])
+
+    check.conv2d_function(own)
+    for shortcut in (scipys, by_fft):
+        with pytest.raises(check.WrongAnswer, match="computes the answer for you"):
+            check.conv2d_function(shortcut)
+
+
 def test_flipped_kernel_is_caught():
     def true_convolution(x, weight, bias, stride, padding):
         k = weight.shape[-1]
@@ -68,6 +100,8 @@ def test_input_sizes(capsys):
         check.input_sizes_answer([7, 8, 9], output_size=3, kernel_size=3, stride=2)
     with pytest.raises(check.WrongAnswer, match="you give none"):
         check.input_sizes_answer([], output_size=3, kernel_size=3, stride=2)
+    with pytest.raises(check.WrongAnswer, match="whole number"):
+        check.input_sizes_answer([12.5, 13, 14], output_size=4, kernel_size=3, stride=3)
 
 
 def test_unread_pixels():
@@ -80,6 +114,8 @@ def test_unread_pixels():
         assert "56" not in str(info.value)
     with pytest.raises(check.WrongAnswer, match="your map"):
         check.unread_pixels_answer(56, ~read, 9, 3, stride=2, dilation=2)
+    with pytest.raises(check.WrongAnswer, match="whole number"):  # int() would round it to 56
+        check.unread_pixels_answer(56.9, read, 9, 3, stride=2, dilation=2)
 
 
 def test_sobel_sign_and_orientation_are_checked():
@@ -103,8 +139,14 @@ def test_chapter2_checks_reject_wrong_answers(capsys):
     assert "16" not in capsys.readouterr().out
     with pytest.raises(check.WrongAnswer, match="rows is too large; your number of columns"):
         check.conv_matrix_shape_answer((16, 4), (1, 1, 3, 3), 4)
+    with pytest.raises(check.WrongAnswer, match="whole number"):
+        check.conv_matrix_shape_answer((4.5, 16), (1, 1, 3, 3), 4)
     with pytest.raises(check.WrongAnswer, match="nonzeros"):
         check.conv_matrix_nnz_function(lambda i, k, p: (i - k + 1) ** 2 * k * k)  # ignores p
+    with pytest.raises(check.WrongAnswer, match=r"nonzeros\(i=3, k=1, p=2\)"):
+        # p(p + 1) taps fall on padding only while p < k: right for p <= 1, wrong for p = 2
+        check.conv_matrix_nnz_function(
+            lambda i, k, p: ((i + 2 * p - k + 1) * k - p * (p + 1)) ** 2)
     with pytest.raises(check.WrongAnswer, match="conv_matrix_1d"):
         check.conv_matrix_1d_function(lambda kernel, i: np.zeros((i - len(kernel) + 1, i)))
     with pytest.raises(check.WrongAnswer, match="kernel_from_matrix"):
@@ -127,6 +169,11 @@ def test_chapter2_library_shortcuts_are_refused():
     with pytest.raises(check.WrongAnswer, match="computes the answer for you"):
         check.conv_matrix_rect_function(
             lambda w, H, W: check.conv_matrix(w[None, None], (H, W)).toarray())
+    import torch
+    with pytest.raises(check.WrongAnswer, match="computes the answer for you"):
+        check.im2col_bytes_function(
+            lambda batch, c_in, h, w, k, s, p, itemsize: itemsize * torch.nn.Unfold(
+                k, stride=s, padding=p)(torch.zeros(batch, c_in, h, w)).numel())
 
 
 def test_square_only_matrix_is_caught():
@@ -150,11 +197,17 @@ def test_chapter3_checks_reject_wrong_answers():
     with pytest.raises(check.WrongAnswer, match="number of rows of Cᵀ") as caught:
         check.transpose_matrix_shape_answer((4, 16), (1, 1, 3, 3), (4, 4))
     assert "16" not in str(caught.value)  # the expected count is never given
+    with pytest.raises(check.WrongAnswer, match="whole numbers"):  # int() would round it down
+        check.transpose_matrix_shape_answer((16.5, 4), (1, 1, 3, 3), (4, 4))
     with pytest.raises(check.WrongAnswer, match=r"conv_transpose_by_matrix\(y of shape"):
         check.conv_transpose_by_matrix_function(lambda y, kernel: np.zeros((2, 2)))
     with pytest.raises(check.WrongAnswer, match="computes the answer for you"):
         check.conv_transpose_by_matrix_function(
             lambda y, kernel: __import__("tconv").conv_transpose2d(y[None], kernel[None, None])[0])
+    with pytest.raises(check.WrongAnswer, match="computes the answer for you"):
+        check.conv_transpose_by_matrix_function(  # tconv's own scatter is no matrix product
+            lambda y, kernel: __import__("tconv").transpose.scatter(
+                y[None, None], kernel[None, None], 1, 0, 0, 1, 1)[0, 0])
 
 
 def test_input_gradient_needs_the_right_size():
@@ -482,13 +535,18 @@ def test_chapter9_checks_reject_wrong_answers():
     with pytest.raises(check.WrongAnswer, match="output_shape: entry 3 is too small"):
         check.transpose_nd_shapes_answer(tuple(layer.weight.shape), (1, 4, 5, 10, 14),
                                          **settings)                  # forgot output_padding
-    with pytest.raises(check.WrongAnswer, match="is not larger than stride=2"):
-        check.doubling_layer_answer(1, 2, 0, 1)
-    with pytest.raises(check.WrongAnswer, match="is even"):
-        check.doubling_layer_answer(2, 2, 0, 0)   # k = 2 doubles, but is not what was asked
-    with pytest.raises(check.WrongAnswer, match="an input of 1 gives"):
-        check.doubling_layer_answer(3, 2, 1, 0)
-    check.doubling_layer_answer(3, 2, 1, 1)
+    check.doubling_settings_function(lambda k: (2, (k - 1) // 2, 1))
+    check.doubling_settings_function(lambda k: [np.int64(2), np.int64(k // 2), np.int64(1)])
+    with pytest.raises(check.WrongAnswer, match=r"doubling_settings\(5\) = \(2, 1, 1\)"):
+        check.doubling_settings_function(lambda k: (2, 1, 1))      # copied from the k = 3 layer
+    with pytest.raises(check.WrongAnswer, match=r"doubling_settings\(3\) .*gives 1, not 2"):
+        check.doubling_settings_function(lambda k: (2, k // 2, 0))  # forgot output_padding
+    with pytest.raises(check.WrongAnswer, match=r"doubling_settings\(3\) .*invalid"):
+        check.doubling_settings_function(lambda k: (2, k // 2 + 1, 3))  # output_padding >= stride
+    with pytest.raises(check.WrongAnswer, match="must be an int"):
+        check.doubling_settings_function(lambda k: (2, (k - 1) / 2, 1))
+    with pytest.raises(check.WrongAnswer, match="expected a tuple"):
+        check.doubling_settings_function(lambda k: 2)
     with pytest.raises(check.WrongAnswer, match="entry 5 of your prediction is too small"):
         check.output_padding_values_answer([10, 102, 20, 203, 30, 0], [1, 2, 3], [1, 10, 100],
                                            2, 1, 1)                    # appended zeros
@@ -508,8 +566,22 @@ def test_chapter9_checks_reject_wrong_answers():
             output_padding=output_padding)[0].numpy()
     with pytest.raises(check.WrongAnswer, match="not to call"):
         check.conv_transpose1d_function(calls_torch)
+
+    def calls_torch_2d(x, w, stride, padding, output_padding):  # the 1-D case as a 2-D one
+        return torch.nn.functional.conv_transpose2d(
+            torch.tensor(x[None, :, None]), torch.tensor(w[:, :, None]), stride=(1, stride),
+            padding=(0, padding), output_padding=(0, output_padding))[0, :, 0].numpy()
+
+    def calls_tconv_scatter(x, w, stride, padding, output_padding):
+        from tconv import transpose
+        return transpose.scatter(x[None, :, None], w[:, :, None], (1, stride), (0, padding),
+                                 (0, output_padding), 1, (1, 1))[0, :, 0]
+    for shortcut in (calls_torch_2d, calls_tconv_scatter):
+        with pytest.raises(check.WrongAnswer, match="not to call"):
+            check.conv_transpose1d_function(shortcut)
     assert torch.nn.functional.conv_transpose1d is not None   # restored after the check
     torch.nn.functional.conv_transpose1d(torch.zeros(1, 1, 2), torch.zeros(1, 1, 2))
+    torch.nn.functional.conv_transpose2d(torch.zeros(1, 1, 2, 2), torch.zeros(1, 1, 2, 2))
 
 
 # ---------------------------------------------------------------- chapter 10
