@@ -1295,33 +1295,38 @@ def max_pool_backward_function(fn):
     correct(f"max_pool_backward agrees on all {len(cases)} cases")
 
 
-def nearest_upsampling_layer_answer(weight, stride, groups, channels=3, factor=3):
-    """Check a design: ``conv_transpose2d(x, weight, stride=stride, groups=groups)`` equals
-    nearest-neighbour upsampling by ``factor`` of every ``x`` with ``channels`` channels.
+def upsample_blur_layer_answer(weight, stride, padding, groups, channels=3):
+    """Check a design: one ``conv_transpose2d(x, weight, stride=stride, padding=padding,
+    groups=groups)`` equals nearest-neighbour upsampling by 2 followed by a 3 × 3 box blur
+    (the mean of each 3 × 3 neighbourhood, zero padding 1), each of ``channels`` channels on
+    its own, for inputs of several sizes.
 
     Examples
     --------
-    >>> nearest_upsampling_layer_answer(np.ones((3, 1, 3, 3)), 3, 3)
-    Correct: your transposed convolution is nearest-neighbour upsampling by 3.
+    >>> box = np.array([1, 2, 2, 1]) / 3
+    >>> upsample_blur_layer_answer(np.tile(np.outer(box, box), (3, 1, 1, 1)), 2, 1, 3)
+    Correct: your one layer does both steps, on inputs of 3 sizes.
     """
     from .transpose import conv_transpose2d
     from .upsample import resize_nearest
 
     rng = np.random.default_rng(8)
-    for shape in ((channels, 1, 1), (channels, 4, 5)):
+    blur = np.full((channels, 1, 3, 3), 1 / 9)
+    shapes = ((channels, 1, 1), (channels, 4, 5), (channels, 6, 3))
+    for shape in shapes:
         x = rng.standard_normal(shape)
         what = f"your layer on an input of shape {shape}"
         try:
             y = conv_transpose2d(x, np.asarray(weight, dtype=float), stride=stride,
-                                 groups=groups)
+                                 padding=padding, groups=groups)
         except (TypeError, ValueError) as error:
             raise WrongAnswer(f"{what} cannot run: {error}") from None
-        expected = resize_nearest(x, factor)
+        expected = conv2d(resize_nearest(x, 2), blur, padding=1, groups=channels)
         if y.shape != expected.shape:
-            raise WrongAnswer(f"{what} gives shape {y.shape}; nearest-neighbour upsampling by "
-                              f"{factor} gives {expected.shape}.")
-        compare_arrays(y, expected, what)
-    correct(f"your transposed convolution is nearest-neighbour upsampling by {factor}")
+            raise WrongAnswer(f"{what} gives shape {y.shape}; upsampling by 2 then blurring "
+                              f"gives {expected.shape}.")
+        compare_hidden(y, expected, what)
+    correct(f"your one layer does both steps, on inputs of {len(shapes)} sizes")
 
 
 # ---------------------------------------------------------------- chapter 8

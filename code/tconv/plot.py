@@ -277,7 +277,9 @@ def sliding_animation_svg(cells, kernel_size, title, stride=1, dilation=1, secon
     frames = out_h * out_w
     gap, top = 2 * cell, 2 * cell
     left_width = max(cols * cell, 90)  # room for the label under the input
-    width = max(left_width + out_w * cell + 3 * gap, 7 * len(title) + 2 * gap)
+    legend = "orange: kernel · hatched: padding · dotted: inserted · green: computed"
+    width = max(left_width + out_w * cell + 3 * gap, 7 * len(title) + 2 * gap,
+                round(6.5 * len(legend)) + 2 * gap)  # the whole legend fits
     height = top + max(rows, out_h) * cell + 2 * cell + 6
     total = frames * seconds
     steps = ";".join(f"{(p % out_w) * stride * cell},{(p // out_w) * stride * cell}"
@@ -292,7 +294,9 @@ def sliding_animation_svg(cells, kernel_size, title, stride=1, dilation=1, secon
         f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">',
         '<defs><pattern id="hatch" width="5" height="5" patternUnits="userSpaceOnUse" '
         'patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="5" stroke="#999" '
-        'stroke-width="1.2"/></pattern></defs>',
+        'stroke-width="1.2"/></pattern><pattern id="dots" width="6" height="6" '
+        'patternUnits="userSpaceOnUse"><circle cx="3" cy="3" r="1.1" fill="#777"/>'
+        '</pattern></defs>',
         f'<rect width="{width}" height="{height}" fill="white"/>',
         f'<text x="{gap}" y="{cell}" font-weight="bold">{title}</text>',
     ]
@@ -302,8 +306,9 @@ def sliding_animation_svg(cells, kernel_size, title, stride=1, dilation=1, secon
         parts.append(f'<rect x="{x}" y="{y}" width="{cell}" height="{cell}" '
                      f'fill="{fills[int(kind)]}" stroke="#888"/>')
         if kind != PIXEL:
+            pattern = "hatch" if kind == PAD else "dots"
             parts.append(f'<rect x="{x}" y="{y}" width="{cell}" height="{cell}" '
-                         f'fill="url(#hatch)"/>')
+                         f'fill="url(#{pattern})"/>')
     taps = "".join(
         f'<rect x="{x0 + b * dilation * cell}" y="{y0 + a * dilation * cell}" width="{cell}" '
         f'height="{cell}" fill="{OKABE_ITO[1]}" fill-opacity="0.55" stroke="{OKABE_ITO[1]}" '
@@ -324,8 +329,7 @@ def sliding_animation_svg(cells, kernel_size, title, stride=1, dilation=1, secon
     below = y0 + max(rows, out_h) * cell + 14
     parts.append(f'<text x="{x0}" y="{below}">input {rows}×{cols}</text>')
     parts.append(f'<text x="{x1}" y="{below}">output {out_h}×{out_w}</text>')
-    parts.append(f'<text x="{x0}" y="{below + 16}" fill="#555">orange: kernel · hatched: '
-                 f'zeros · green: computed</text>')
+    parts.append(f'<text x="{x0}" y="{below + 16}" fill="#555">{legend}</text>')
     parts.append("</svg>")
     return "\n".join(parts), frames
 

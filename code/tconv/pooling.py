@@ -2,10 +2,11 @@
 
 ``max_pool2d`` records where each maximum came from (``return_indices=True``): the
 flat position ``row * W + column`` in its ``H x W`` input plane, as PyTorch does.
-``max_unpool2d`` puts every value back at its recorded position and zeros elsewhere,
-which is also the gradient of max pooling when no position is recorded twice (windows
-that do not overlap); where windows share a maximum the gradient adds, unpooling does not. Average pooling is a convolution with a
-constant kernel; ``avg_unpool2d`` repeats each value over its window.
+``max_unpool2d`` puts every value back at its recorded position and zeros elsewhere;
+applied to the output gradient it gives the gradient of max pooling when no position is
+recorded twice (as with windows that do not overlap). Where windows share a maximum the
+gradient adds up, unpooling does not. Average pooling is a convolution with a constant
+kernel; ``avg_unpool2d`` repeats each value over its window.
 """
 
 import numpy as np

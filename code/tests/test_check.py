@@ -443,12 +443,18 @@ def test_chapter7_checks_reject_wrong_answers():
         return grad
     with pytest.raises(check.WrongAnswer, match="max_pool_backward for a"):
         check.max_pool_backward_function(overwrite)
+    box = np.array([1, 2, 2, 1]) / 3
+    kernel = np.outer(box, box)
     with pytest.raises(check.WrongAnswer, match="cannot run"):
-        check.nearest_upsampling_layer_answer(np.ones((1, 3, 3, 3)), 3, 3)
-    with pytest.raises(check.WrongAnswer, match="gives shape"):
-        check.nearest_upsampling_layer_answer(np.ones((3, 1, 4, 4)), 3, 3)
-    with pytest.raises(check.WrongAnswer, match="entries wrong"):
-        check.nearest_upsampling_layer_answer(np.ones((3, 3, 3, 3)), 3, 1)  # mixes channels
+        check.upsample_blur_layer_answer(np.tile(kernel, (1, 3, 1, 1)), 2, 1, 3)
+    with pytest.raises(check.WrongAnswer, match="gives shape"):  # forgot the padding
+        check.upsample_blur_layer_answer(np.tile(kernel, (3, 1, 1, 1)), 2, 0, 3)
+    with pytest.raises(check.WrongAnswer, match="entries are wrong"):  # only the upsampling
+        check.upsample_blur_layer_answer(np.pad(np.ones((3, 1, 2, 2)), ((0, 0), (0, 0), (1, 1), (1, 1))), 2, 1, 3)
+    with pytest.raises(check.WrongAnswer, match="too (large|small)"):  # blur not normalised
+        check.upsample_blur_layer_answer(np.tile(9 * kernel, (3, 1, 1, 1)), 2, 1, 3)
+    with pytest.raises(check.WrongAnswer, match="entries are wrong"):  # mixes channels
+        check.upsample_blur_layer_answer(np.tile(kernel / 3, (3, 3, 1, 1)), 2, 1, 1)
 
 
 # ---------------------------------------------------------------- chapter 8

@@ -24,3 +24,16 @@ def test_background_is_opaque_white_for_dark_mode():
 
 def test_colormaps_are_colorblind_safe():
     assert {plot.MAGNITUDE, plot.SIGNED, plot.PHOTO} <= {"cividis", "viridis", "PuOr", "gray"}
+
+
+def test_sliding_animation_marks_padding_and_inserted_zeros_and_fits_its_legend():
+    import re
+
+    cells = plot.transpose_cells(2, 3, stride=2)  # 2×2 spread to 3×3, padded by 2: 7×7
+    svg, frames = plot.sliding_animation_svg(cells, 3, "a title")
+    assert frames == 25
+    assert svg.count('fill="url(#dots)"') == (cells == plot.INSERTED).sum() == 5
+    assert svg.count('fill="url(#hatch)"') == (cells == plot.PAD).sum() == 40
+    width = int(re.search(r'width="(\d+)"', svg).group(1))
+    legend = re.search(r'<text x="(\d+)"[^>]*fill="#555">([^<]*)</text>', svg)
+    assert int(legend.group(1)) + 6.5 * len(legend.group(2)) <= width
