@@ -337,8 +337,11 @@ def conv_remainder(input_size, kernel_size, stride=1, padding=0, dilation=1):
 
     The last ``a`` rows (and columns) of the padded input are never covered by the
     kernel; they are why ``s`` different input sizes give the same output size, and
-    why a transposed convolution needs ``output_padding = a`` to get back to ``i``
-    (Dumoulin and Visin's relationship 14).
+    why a transposed convolution needs ``output_padding = a`` to get back to ``i``:
+    from the output size ``o`` it returns ``(o - 1)s - 2p + d(k - 1) + 1 + a``, which is
+    ``i`` exactly for this ``a`` (for ``d = 1``, Dumoulin and Visin's guide to convolution
+    arithmetic gives the same size, with ``a`` zeros added at the bottom and right of the
+    input of the equivalent direct convolution).
 
     Examples
     --------
