@@ -309,11 +309,15 @@ def check_output_padding(output_padding, strides, dilations, sizes, kernel, pads
                                              kernel, pads, extra, strides, dilations):
         if op >= s and op >= d:
             reachable = reachable_sizes(i, k, s, p, d)
+            if reachable:
+                sizes_text = (f"with stride {s} the reachable output {axis}s for a {i}-{unit} "
+                              f"input are {describe(reachable)}")
+            else:
+                sizes_text = (f"and with padding {p} no output {axis} is reachable for a "
+                              f"{i}-{unit} input: the padding crops more than the kernel spans")
             raise ValueError(
                 f"{fn}: output_padding={output_padding!r} must be smaller than "
-                f"stride={strides} or dilation={dilations} in each dimension; with stride "
-                f"{s} the reachable output {axis}s for a {i}-{unit} input are "
-                f"{describe(reachable)}."
+                f"stride={strides} or dilation={dilations} in each dimension; {sizes_text}."
             )
     return extra
 
@@ -412,8 +416,12 @@ def describe(values):
 
     >>> describe([9, 10, 11])
     '9, 10 and 11'
+    >>> describe([])
+    'none'
     """
     values = [str(v) for v in values]
+    if not values:
+        return "none"
     return values[0] if len(values) == 1 else ", ".join(values[:-1]) + " and " + values[-1]
 
 

@@ -5,7 +5,7 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tconv import conv2d_output_size, same_padding
+from tconv import conv2d_output_size, conv_transpose2d_output_size, same_padding
 from tconv.shapes import pair
 from strategies import as_pair, conv_configs
 
@@ -111,3 +111,8 @@ def test_equivalent_convolution_has_the_transposes_output_size(i, k, s, p, op, d
 
 def test_pair():
     assert pair(3, "s", "f") == (3, 3) and as_pair((1, 2)) == (1, 2)
+
+
+def test_output_padding_error_when_nothing_is_reachable():
+    with pytest.raises(ValueError, match="no output height is reachable for a 1-row input"):
+        conv_transpose2d_output_size(1, 3, 2, 2, 3)
