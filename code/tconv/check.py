@@ -521,44 +521,6 @@ def im2col_bytes_function(fn):
 # ---------------------------------------------------------------- chapter 3
 
 
-def transpose_matrix_shape_answer(answer, weight_shape, input_size, **options):
-    """Check the shape ``(rows, columns)`` of Cᵀ for a convolution layer.
-
-    ``weight_shape`` and ``options`` describe the *convolution* (PyTorch's Conv2d layout);
-    Cᵀ maps its output back to the size of its input. A wrong count is called too large or
-    too small, never given.
-
-    Examples
-    --------
-    >>> transpose_matrix_shape_answer((16, 4), (1, 1, 3, 3), (4, 4))
-    Correct: the shape of Cᵀ.
-    >>> transpose_matrix_shape_answer((16, 5), (1, 1, 3, 3), (4, 4))
-    Traceback (most recent call last):
-    ...
-    tconv.check.WrongAnswer: the number of columns of Cᵀ (you have 5) is too large: Cᵀ has one column per number of the convolution's output, c_out·H_out·W_out.
-    """
-    expected = conv_matrix(np.ones(weight_shape), input_size, **options).T.shape
-    try:
-        numbers = [float(v) for v in answer]
-        answer = tuple(int(v) for v in numbers)
-    except (TypeError, ValueError, OverflowError):
-        raise WrongAnswer(f"the shape of Cᵀ should be a pair (rows, columns); you have "
-                          f"{answer!r}.") from None
-    if any(whole != number for whole, number in zip(answer, numbers)):
-        raise WrongAnswer(f"the shape of Cᵀ should be whole numbers; you have {numbers}.")
-    if len(answer) != 2:
-        raise WrongAnswer(f"the shape of Cᵀ should be a pair (rows, columns); you have "
-                          f"{len(answer)} numbers.")
-    counts = {"rows": "one row per number of the convolution's input, c_in·H·W",
-              "columns": "one column per number of the convolution's output, c_out·H_out·W_out"}
-    for name, yours, right in zip(counts, answer, expected):
-        if yours != right:
-            side = "too large" if yours > right else "too small"
-            raise WrongAnswer(f"the number of {name} of Cᵀ (you have {yours}) is {side}: "
-                              f"Cᵀ has {counts[name]}.")
-    correct("the shape of Cᵀ")
-
-
 def conv_transpose_by_matrix_function(fn):
     """Check ``fn(y, kernel)``: one-channel transposed convolution (stride 1, no padding)
     computed as ``C.T @ y``, returned as an image of the convolution's input size.
@@ -2010,3 +1972,206 @@ def place_stamps_function(fn):
         answer = call(fn, (stamps.copy(), s, p), what)
         compare_arrays(answer, expected, what, atol=1e-9)
     correct(f"place agrees with the transposed convolution in all {len(cases)} cases")
+
+
+# ---------------------------------------------------------------- chapter 12
+
+
+def count_exercise_stack():
+    """The layer stack whose parameters exercise ch12-count asks for (a PyTorch module).
+
+    >>> count_exercise_stack()[0]
+    Conv2d(3, 12, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))
+    """
+    from torch import nn
+
+    return nn.Sequential(
+        nn.Conv2d(3, 12, kernel_size=3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(12, 24, kernel_size=3, groups=3, bias=False),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(24 * 7 * 7, 10),
+    )
+
+
+def parameter_count_answer(predicted):
+    """Check a predicted number of parameters of :func:`count_exercise_stack`.
+
+    The message says too large or too small, and names a forgotten ``groups`` or
+    ``bias=False``, never the count.
+
+    >>> parameter_count_answer(12 * 3 * 9 + 12 + 24 * 4 * 9 + 1176 * 10 + 10)
+    Correct: the parameters of the stack, counted by hand.
+    """
+    predicted = whole_number(predicted, "predicted")
+    truth = sum(p.numel() for p in count_exercise_stack().parameters())
+    ignored_groups = 24 * 12 * 9 - 24 * 4 * 9  # conv2's filters read 12/3 channels, not 12
+    if predicted == truth:
+        correct("the parameters of the stack, counted by hand")
+        return
+    hints = {
+        truth + ignored_groups: "you gave each filter of the second convolution all 12 input "
+                                "channels; with groups=3 it reads only the channels of its group",
+        truth + 24: "the second convolution has bias=False: it has no biases",
+        truth + ignored_groups + 24: "the second convolution has groups=3 (each filter reads the "
+                                     "channels of its group only) and bias=False (no biases)",
+    }
+    if predicted in hints:
+        raise WrongAnswer(f"predicted is too large: {hints[predicted]}.")
+    side = "too large" if predicted > truth else "too small"
+    raise WrongAnswer(f"predicted is {side}. Count each layer on its own: weights, then biases; "
+                      f"pooling, ReLU and Flatten have none.")
+
+
+def _lenet_layers(model, fn):
+    """The leaf layers of a model, or :class:`WrongAnswer` if it is not a torch module."""
+    import torch
+
+    if not isinstance(model, torch.nn.Module):
+        raise WrongAnswer(f"{fn} should be a torch.nn.Module, not {type(model).__name__}.")
+    return [m for m in model.modules() if not list(m.children())]
+
+
+def lenet_bug_answer(flat_features, fixed):
+    """Check exercise ch12-bug: the features the buggy encoder really gives a 28×28 digit,
+    and a fixed model that keeps LeNet-5's convolutions and runs.
+
+    >>> from torch import nn
+    >>> fixed = nn.Sequential(
+    ...     nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+    ...     nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+    ...     nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10))
+    >>> lenet_bug_answer(16 * 4 * 4, fixed)
+    Correct: the buggy encoder's output size, and a fixed LeNet-5 that reads 28×28 digits.
+    """
+    import torch
+
+    flat_features = whole_number(flat_features, "flat_features")
+    truth = 16 * shapes.conv2d_output_size(
+        shapes.conv2d_output_size(shapes.conv2d_output_size(
+            shapes.conv2d_output_size(28, 5), 2, stride=2), 5), 2, stride=2) ** 2
+    if flat_features == 16 * 5 * 5:
+        raise WrongAnswer("flat_features: 16 * 5 * 5 is what the first Linear layer *expects*; "
+                          "count what the encoder actually produces from a 28×28 digit.")
+    if flat_features != truth:
+        side = "too large" if flat_features > truth else "too small"
+        raise WrongAnswer(f"flat_features is {side}: follow the size 28 through each "
+                          f"convolution and pooling layer.")
+    layers = _lenet_layers(fixed, "fixed")
+    allowed = (torch.nn.Conv2d, torch.nn.ReLU, torch.nn.MaxPool2d, torch.nn.Flatten,
+               torch.nn.Linear)
+    for layer in layers:
+        if type(layer) not in allowed:
+            raise WrongAnswer(f"fixed contains a {type(layer).__name__}; keep LeNet-5's kinds "
+                              f"of layers (Conv2d, ReLU, MaxPool2d, Flatten, Linear) and change "
+                              f"a number instead.")
+    convs = [(c.in_channels, c.out_channels, c.kernel_size, c.stride)
+             for c in layers if isinstance(c, torch.nn.Conv2d)]
+    if convs != [(1, 6, (5, 5), (1, 1)), (6, 16, (5, 5), (1, 1))]:
+        raise WrongAnswer(f"fixed's convolutions are {convs}; keep LeNet-5's two: 1 -> 6 and "
+                          f"6 -> 16 channels, 5×5 kernels, stride 1 (the bug is elsewhere).")
+    outs = [m.out_features for m in layers if isinstance(m, torch.nn.Linear)]
+    if outs != [120, 84, 10]:
+        raise WrongAnswer(f"fixed's Linear layers give {outs} features; keep 120, 84 and 10.")
+    try:
+        with torch.no_grad():
+            scores = fixed.eval()(torch.zeros(2, 1, 28, 28))
+    except Exception as error:
+        raise WrongAnswer(f"fixed still fails on a batch of two 28×28 digits: "
+                          f"{type(error).__name__}: {error}") from None
+    if tuple(scores.shape) != (2, 10):
+        raise WrongAnswer(f"fixed maps two 28×28 digits to shape {tuple(scores.shape)}, "
+                          f"expected (2, 10).")
+    correct("the buggy encoder's output size, and a fixed LeNet-5 that reads 28×28 digits")
+
+
+def _wide_flat_size(input_size, kernel_size, padding):
+    """Features at the end of the wide encoder whose first convolution is (k, p), second SAME."""
+    size = shapes.conv2d_output_size(input_size, kernel_size, padding=padding)
+    sizes = [size]
+    size = shapes.conv2d_output_size(size, 2, stride=2)
+    size = shapes.conv2d_output_size(size, 5, padding="same")
+    sizes.append(size)
+    return 64 * shapes.conv2d_output_size(size, 2, stride=2) ** 2, sizes
+
+
+def wide_input_design_answer(kernel_size, padding, in_features_valid):
+    """Check exercise ch12-design: a first convolution (stride 1) that brings 32×32 digits
+    to the wide encoder's 64×7×7 without a pooling layer dropping a row, and the number of
+    features fc1 would need if both convolutions were VALID on 28×28 digits.
+
+    >>> wide_input_design_answer(7, 1, 64 * 4 * 4)
+    Correct: the first layer for 32×32 digits, and fc1's input with VALID convolutions.
+    """
+    if not all(is_int_like(v) for v in (kernel_size, padding)):
+        raise WrongAnswer(f"kernel_size and padding should be ints, not {kernel_size!r} and "
+                          f"{padding!r}.")
+    if kernel_size < 1 or not 0 <= padding < kernel_size:
+        raise WrongAnswer(f"kernel_size={kernel_size}, padding={padding}: need kernel_size >= 1 "
+                          f"and 0 <= padding < kernel_size (a wider padding makes outputs that "
+                          f"see only zeros).")
+    if kernel_size > 32 + 2 * padding:
+        raise WrongAnswer(f"a {kernel_size}×{kernel_size} kernel does not fit in the padded "
+                          f"{32 + 2 * padding}×{32 + 2 * padding} input.")
+    flat, sizes = _wide_flat_size(32, kernel_size, padding)
+    if flat != 64 * 7 * 7:
+        raise WrongAnswer(f"with kernel_size={kernel_size}, padding={padding} the first "
+                          f"convolution gives {sizes[0]}×{sizes[0]} maps and the encoder ends "
+                          f"with {flat} features, not the 3136 that fc1 was trained for.")
+    odd = [size for size in sizes if size % 2]
+    if odd:
+        raise WrongAnswer(f"with kernel_size={kernel_size}, padding={padding} a pooling layer "
+                          f"reads a {odd[0]}×{odd[0]} map and drops its last row and column; "
+                          f"choose a design in which no row is dropped.")
+    in_features_valid = whole_number(in_features_valid, "in_features_valid")
+    truth = 64 * shapes.conv2d_output_size(
+        shapes.conv2d_output_size(shapes.conv2d_output_size(
+            shapes.conv2d_output_size(28, 5), 2, stride=2), 5), 2, stride=2) ** 2
+    if in_features_valid != truth:
+        side = "too large" if in_features_valid > truth else "too small"
+        raise WrongAnswer(f"in_features_valid is {side}: with VALID, each 5×5 convolution "
+                          f"loses pixels; follow the size 28 through all four layers.")
+    correct("the first layer for 32×32 digits, and fc1's input with VALID convolutions")
+
+
+def receptive_field_reference(layers):
+    """``(size, jump)`` of one output unit of a stack of ``(kernel_size, stride)`` layers:
+    the side of the input square it depends on, and the input distance between neighbours.
+
+    >>> receptive_field_reference([(5, 1), (2, 2), (5, 1), (2, 2)])
+    (16, 4)
+    """
+    size, jump = 1, 1
+    for k, s in layers:
+        size += (k - 1) * jump
+        jump *= s
+    return size, jump
+
+
+def receptive_field_function(fn):
+    """Check ``fn(layers)`` -> ``(size, jump)`` for stacks of ``(kernel_size, stride)`` layers.
+
+    >>> def receptive_field(layers):
+    ...     size, jump = 1, 1
+    ...     for k, s in layers:
+    ...         size, jump = size + (k - 1) * jump, jump * s
+    ...     return size, jump
+    >>> receptive_field_function(receptive_field)
+    Correct: receptive_field agrees on all 8 cases.
+    """
+    cases = [[(3, 1)], [(2, 2)], [(3, 1), (3, 1)], [(3, 2), (3, 2)], [(2, 2), (2, 2), (2, 2)],
+             [(7, 2), (3, 2), (3, 1)], [(5, 1), (2, 2), (5, 1), (2, 2)], []]
+    for layers in cases:
+        expected = receptive_field_reference(layers)
+        what = f"receptive_field({layers})"
+        answer = call(fn, ([tuple(layer) for layer in layers],), what)
+        try:
+            answer = tuple(int(v) for v in answer)
+        except (TypeError, ValueError):
+            raise WrongAnswer(f"{what} should return a pair of ints (size, jump), not "
+                              f"{answer!r}.") from None
+        compare_values(answer, expected, what)
+    correct(f"receptive_field agrees on all {len(cases)} cases")

@@ -194,11 +194,6 @@ def test_square_only_matrix_is_caught():
 
 
 def test_chapter3_checks_reject_wrong_answers():
-    with pytest.raises(check.WrongAnswer, match="number of rows of Cᵀ") as caught:
-        check.transpose_matrix_shape_answer((4, 16), (1, 1, 3, 3), (4, 4))
-    assert "16" not in str(caught.value)  # the expected count is never given
-    with pytest.raises(check.WrongAnswer, match="whole numbers"):  # int() would round it down
-        check.transpose_matrix_shape_answer((16.5, 4), (1, 1, 3, 3), (4, 4))
     with pytest.raises(check.WrongAnswer, match=r"conv_transpose_by_matrix\(y of shape"):
         check.conv_transpose_by_matrix_function(lambda y, kernel: np.zeros((2, 2)))
     with pytest.raises(check.WrongAnswer, match="computes the answer for you"):
@@ -694,3 +689,86 @@ def test_chapter11_place_catches_wrong_placements():
         return full[:, :, padding:full.shape[2] - padding, padding:full.shape[3] - padding]
     with pytest.raises(check.WrongAnswer, match=r"place\(stamps"):
         check.place_stamps_function(rotated)
+
+
+# ---------------------------------------------------------------- chapter 12
+
+
+def test_chapter12_parameter_count_names_the_mistake_not_the_count():
+    truth = 12 * 3 * 9 + 12 + 24 * 4 * 9 + 1176 * 10 + 10
+    check.parameter_count_answer(truth)
+    assert sum(p.numel() for p in check.count_exercise_stack().parameters()) == truth
+    for guess, message in [(truth + 24 * 8 * 9, "groups=3"), (truth + 24, "bias=False"),
+                           (truth + 24 * 8 * 9 + 24, "groups=3"), (truth - 10, "too small"),
+                           (0, "too small"), (10 ** 6, "too large")]:
+        with pytest.raises(check.WrongAnswer, match=message) as caught:
+            check.parameter_count_answer(guess)
+        assert str(truth) not in str(caught.value)
+    with pytest.raises(check.WrongAnswer, match="whole number"):
+        check.parameter_count_answer(truth + 0.5)
+
+
+def test_chapter12_bug_check_needs_the_count_and_a_working_lenet():
+    from torch import nn
+
+    def lenet(pad=2, fc1=400, extra=()):
+        return nn.Sequential(
+            nn.Conv2d(1, 6, 5, padding=pad), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), *extra, nn.Flatten(),
+            nn.Linear(fc1, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10))
+    check.lenet_bug_answer(256, lenet())
+    check.lenet_bug_answer(256, lenet(pad=0, fc1=256))
+    with pytest.raises(check.WrongAnswer, match="expects") as caught:
+        check.lenet_bug_answer(400, lenet())
+    assert "256" not in str(caught.value)
+    for guess in (0, 1, 16, 1024):
+        with pytest.raises(check.WrongAnswer, match="too") as caught:
+            check.lenet_bug_answer(guess, lenet())
+        assert "256" not in str(caught.value)
+    with pytest.raises(check.WrongAnswer, match="still fails"):
+        check.lenet_bug_answer(256, lenet(pad=0))  # the bug itself
+    with pytest.raises(check.WrongAnswer, match="AdaptiveAvgPool2d"):
+        check.lenet_bug_answer(256, lenet(pad=0, extra=(nn.AdaptiveAvgPool2d(5),)))
+    with pytest.raises(check.WrongAnswer, match="LazyLinear"):
+        check.lenet_bug_answer(256, nn.Sequential(*list(lenet(pad=0))[:7], nn.LazyLinear(120),
+                                                  nn.ReLU(), nn.Linear(120, 84), nn.ReLU(),
+                                                  nn.Linear(84, 10)))
+    narrow = nn.Sequential(nn.Conv2d(1, 6, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(6, 16, 5),
+                           nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(16 * 4 * 4, 120),
+                           nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10))
+    with pytest.raises(check.WrongAnswer, match="keep LeNet-5's two"):
+        check.lenet_bug_answer(256, narrow)
+    with pytest.raises(check.WrongAnswer, match="torch.nn.Module"):
+        check.lenet_bug_answer(256, "lenet")
+
+
+def test_chapter12_design_must_keep_every_row():
+    for k, p in [(5, 0), (7, 1), (9, 2), (11, 3)]:
+        check.wide_input_design_answer(k, p, 1024)
+    for design, message in [((5, 2), "32×32 maps"), ((4, 0), "drops its last row"),
+                            ((6, 1), "drops its last row"), ((3, 3), "padding < kernel_size"),
+                            ((5.0, 0), "should be ints"), ((41, 4), "does not fit"),
+                            ((1, 0), "3136")]:
+        with pytest.raises(check.WrongAnswer, match=message):
+            check.wide_input_design_answer(*design, 1024)
+    for guess in (3136, 64 * 5 * 5, 1600, 0):
+        with pytest.raises(check.WrongAnswer, match="too") as caught:
+            check.wide_input_design_answer(5, 0, guess)
+        assert "1024" not in str(caught.value)
+
+
+def test_chapter12_receptive_field_catches_common_slips():
+    def sum_of_kernels(layers):  # forgets that strides multiply the steps
+        return 1 + sum(k - 1 for k, s in layers), 1
+    with pytest.raises(check.WrongAnswer, match=r"receptive_field\("):
+        check.receptive_field_function(sum_of_kernels)
+
+    def last_stride_only(layers):
+        size, jump = 1, 1
+        for k, s in layers:
+            size, jump = size + (k - 1) * jump, s
+        return size, jump
+    with pytest.raises(check.WrongAnswer, match=r"receptive_field\("):
+        check.receptive_field_function(last_stride_only)
+    with pytest.raises(check.WrongAnswer, match="pair of ints"):
+        check.receptive_field_function(lambda layers: None)
