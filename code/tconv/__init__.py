@@ -12,6 +12,9 @@ Small NumPy modules, one topic each, checked against PyTorch:
 - :mod:`tconv.port`: TensorFlow and PyTorch calls converted into each other, and checked.
 - :mod:`tconv.plot`: the figures of the chapters.
 - :mod:`tconv.data`: the course's data files, checksummed.
+- :mod:`tconv.models`: LeNet-5 and a wider LeNet, as PyTorch modules (needs PyTorch).
+- :mod:`tconv.train`: deterministic training, accuracy, confusion matrix, and a cache of
+  trained weights (needs PyTorch).
 - :mod:`tconv.check`: automatic checks for the exercises.
 """
 

@@ -14,6 +14,7 @@ figure is drawn once.
 
 import matplotlib
 import matplotlib.patches
+import matplotlib.ticker
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -413,4 +414,112 @@ def plot_lines(x, ys, labels, title, xlabel, ylabel, logx=False, logy=False,
         ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0))
     else:
         ax.legend()
+    return fig
+
+
+def show_learning_curves(histories, labels, title, targets=None):
+    """Training loss and test accuracy per epoch, one curve per training run.
+
+    ``histories`` are dicts as :func:`tconv.train.train` returns them (keys
+    ``"epoch"``, ``"loss"``, ``"test_accuracy"``); ``targets`` (one accuracy in
+    [0, 1] or None per run) are drawn as dashed lines in the run's color.
+
+    >>> h = {"epoch": [1, 2], "loss": [0.5, 0.2], "test_accuracy": [0.9, 0.95]}
+    >>> fig = show_learning_curves([h], ["a net"], "Learning", targets=[0.93])
+    >>> [ax.get_ylabel() for ax in fig.axes]
+    ['mean training loss', 'test accuracy (%)']
+    """
+    if len(histories) != len(labels):
+        raise ValueError(f"show_learning_curves: {len(histories)} histories but {len(labels)} "
+                         f"labels; give one label per history.")
+    targets = targets if targets is not None else [None] * len(histories)
+    fig, axes = figure(ncols=2, width=4.2, height=3.4, title=title)
+    loss_ax, accuracy_ax = axes[0]
+    markers = ["o", "s", "^", "D", "v"]
+    for i, (history, label, target) in enumerate(zip(histories, labels, targets)):
+        color, marker = OKABE_ITO[i % len(OKABE_ITO)], markers[i % len(markers)]
+        loss_ax.plot(history["epoch"], history["loss"], marker=marker, color=color, label=label)
+        accuracy = 100 * np.asarray(history["test_accuracy"])
+        accuracy_ax.plot(history["epoch"], accuracy, marker=marker, color=color, label=label)
+        if target is not None:
+            accuracy_ax.axhline(100 * target, color=color, linestyle="--", linewidth=1,
+                                label=f"target {label}")
+    for ax, name, ylabel in ((loss_ax, "Training loss", "mean training loss"),
+                             (accuracy_ax, "Accuracy on the test digits", "test accuracy (%)")):
+        ax.set_title(name)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(ylabel)
+        ax.grid(True, alpha=0.3)
+        ax.legend(fontsize=8)
+    loss_ax.set_yscale("log")
+    return fig
+
+
+def show_confusion(counts, title, class_names=None, size=5.0):
+    """A confusion matrix: row = true class, column = predicted class, counts written in.
+
+    The colors show the *mistakes* (off-diagonal cells, ``cividis``); the diagonal,
+    the correct predictions, is drawn in light gray so that it does not swamp them.
+
+    >>> fig = show_confusion(np.array([[5, 1], [0, 6]]), "Two classes")
+    >>> fig.axes[0].get_xlabel(), fig.axes[0].get_ylabel()
+    ('predicted class', 'true class')
+    """
+    counts = np.asarray(counts)
+    if counts.ndim != 2 or counts.shape[0] != counts.shape[1]:
+        raise ValueError(f"show_confusion: counts must be a square matrix; got shape "
+                         f"{counts.shape}.")
+    classes = counts.shape[0]
+    class_names = class_names if class_names is not None else [str(c) for c in range(classes)]
+    mistakes = counts.astype(float)
+    np.fill_diagonal(mistakes, np.nan)
+    cmap = matplotlib.colormaps[MAGNITUDE].with_extremes(bad="0.88")
+    vmax = max(np.nanmax(mistakes), 1.0)
+    fig, axes = figure(width=size + 1.0, height=size, title=title)
+    ax = axes[0, 0]
+    shown = ax.imshow(mistakes, cmap=cmap, vmin=0, vmax=vmax)
+    for (t, q), value in np.ndenumerate(counts):
+        color = "black" if t == q else text_color(value, MAGNITUDE, 0, vmax)
+        weight = "bold" if t == q else "normal"
+        ax.text(q, t, f"{value:d}", ha="center", va="center", fontsize=8, color=color,
+                fontweight=weight)
+    ax.set_xticks(range(classes), class_names)
+    ax.set_yticks(range(classes), class_names)
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class")
+    fig.colorbar(shown, ax=ax, shrink=0.8, label="images misclassified (off the diagonal)",
+                 ticks=matplotlib.ticker.MaxNLocator(integer=True))
+    return fig
+
+
+def show_image_grid(images, titles, title, xlabel, ncols=10, size=1.1, cmap=PHOTO):
+    """Many small pictures in rows of ``ncols``, each with a short title, no ticks.
+
+    ``xlabel``, written under the grid, says what the pictures and their titles are.
+    Pictures are drawn with their own range of values (``cmap="gray"``: black is the
+    smallest, white the largest); unused cells of the last row are left blank.
+
+    >>> fig = show_image_grid(np.zeros((3, 4, 4)), ["a", "b", "c"], "Three", "x", ncols=2)
+    >>> [ax.get_title() for ax in fig.axes if ax.get_visible()]
+    ['a', 'b', 'c']
+    """
+    images = np.asarray(images)
+    if images.ndim != 3:
+        raise ValueError(f"show_image_grid: images must have shape (N, H, W); got "
+                         f"{images.shape}.")
+    if len(titles) != len(images):
+        raise ValueError(f"show_image_grid: {len(images)} images but {len(titles)} titles.")
+    if len(images) == 0:
+        raise ValueError("show_image_grid: no images to show.")
+    ncols = min(ncols, len(images))
+    nrows = -(-len(images) // ncols)
+    fig, axes = figure(ncols=ncols, nrows=nrows, width=size, height=size * 1.15, title=title)
+    for ax in axes.flat[len(images):]:
+        ax.set_visible(False)
+    for ax, image, name in zip(axes.flat, images, titles):
+        ax.imshow(image, cmap=cmap)
+        ax.set_title(name, fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.supxlabel(xlabel, fontsize=10)
     return fig

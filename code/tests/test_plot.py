@@ -37,3 +37,27 @@ def test_sliding_animation_marks_padding_and_inserted_zeros_and_fits_its_legend(
     width = int(re.search(r'width="(\d+)"', svg).group(1))
     legend = re.search(r'<text x="(\d+)"[^>]*fill="#555">([^<]*)</text>', svg)
     assert int(legend.group(1)) + 6.5 * len(legend.group(2)) <= width
+
+
+def test_learning_curves_confusion_and_grid_for_part4():
+    import pytest
+
+    history = {"epoch": [1, 2, 3], "loss": [1.0, 0.5, 0.3], "test_accuracy": [0.8, 0.9, 0.95]}
+    fig = plot.show_learning_curves([history, history], ["a", "b"], "Curves",
+                                    targets=[0.9, None])
+    assert all(ax.get_xlabel() == "epoch" and ax.get_title() for ax in fig.axes)
+    assert fig._suptitle.get_text() == "Curves"
+    with pytest.raises(ValueError, match="one label per history"):
+        plot.show_learning_curves([history], ["a", "b"], "Curves")
+    counts = np.array([[9, 1, 0], [2, 7, 1], [0, 0, 10]])
+    fig = plot.show_confusion(counts, "Confusion")
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert texts == [str(v) for v in counts.ravel()]  # every count written, row by row
+    assert np.isnan(np.ma.getdata(fig.axes[0].images[0].get_array())[0, 0])  # the diagonal is not colored
+    with pytest.raises(ValueError, match="square"):
+        plot.show_confusion(np.ones((2, 3), int), "x")
+    fig = plot.show_image_grid(np.zeros((13, 5, 5)), [str(i) for i in range(13)], "Grid",
+                               "pictures", ncols=5)
+    assert sum(ax.get_visible() for ax in fig.axes) == 13 and len(fig.axes) == 15
+    with pytest.raises(ValueError, match="13 images but 2 titles"):
+        plot.show_image_grid(np.zeros((13, 5, 5)), ["a", "b"], "Grid", "pictures")

@@ -1,0 +1,520 @@
+"""Training and measuring the networks of Part IV, deterministically, on the CPU.
+
+- :func:`to_tensor`: uint8 digits (N, H, W) to a float32 tensor (N, 1, H, W) in [0, 1].
+- :func:`train`: Adam on the cross-entropy, in shuffled mini-batches, with a constant or
+  cosine learning-rate schedule; one line of progress per epoch; returns the history
+  (loss, test accuracy, seconds per epoch).
+- :func:`predict`, :func:`accuracy`, :func:`confusion_matrix`: what a trained model gets right.
+- :func:`trained`: a trained model from ``data/cache/`` if it is there and valid, else
+  trained (deterministically) and stored there; :func:`store_trained` stores one, and
+  :func:`chapter12_model` returns chapter 12's networks.
+  Later chapters reuse an earlier chapter's weights this way; the cache is not in git.
+
+The same seed, data and settings give the same weights, bit for bit, on one
+machine (``torch.use_deterministic_algorithms(True)`` during training). Another CPU
+may round differently and end a little elsewhere.
+
+This module needs PyTorch; ``import tconv`` does not import it.
+"""
+
+import hashlib
+import json
+import math
+import numbers
+import os
+import pathlib
+import time
+
+import numpy as np
+
+from .shapes import is_int
+
+#: learning-rate schedules of :func:`train`
+SCHEDULES = ("constant", "cosine")
+
+#: the settings of chapter 12, which later chapters pass to :func:`trained` to get its models:
+#: ``trained("lenet5", functools.partial(models.lenet5, seed=0), LENET5)`` and
+#: ``trained("lenet_wide", functools.partial(models.lenet_wide, seed=0), LENET_WIDE)``
+LENET5 = {"epochs": 12, "batch_size": 32, "lr": 1e-3, "seed": 0, "schedule": "cosine"}
+LENET_WIDE = {"epochs": 8, "batch_size": 64, "lr": 1e-3, "seed": 0, "schedule": "cosine"}
+
+
+def _torch():
+    try:
+        import torch
+    except ModuleNotFoundError as error:  # pragma: no cover - torch is in the course's pins
+        raise ModuleNotFoundError("tconv.train needs PyTorch: pip install torch") from error
+    return torch
+
+
+def to_tensor(images):
+    """Digits as a network reads them: float32, shape (N, 1, H, W), values in [0, 1].
+
+    Parameters
+    ----------
+    images : array of uint8, shape (N, H, W)
+        Pixel values 0-255, as :func:`tconv.data.load_mnist` returns them.
+
+    Returns
+    -------
+    torch.Tensor, shape (N, 1, H, W), dtype float32
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> t = to_tensor(np.array([[[0, 255], [51, 102]]], dtype=np.uint8))
+    >>> t.shape, t.dtype
+    (torch.Size([1, 1, 2, 2]), torch.float32)
+    >>> t[0, 0].tolist()
+    [[0.0, 1.0], [0.20000000298023224, 0.4000000059604645]]
+    """
+    torch = _torch()
+    if isinstance(images, torch.Tensor):
+        images = images.numpy()
+    if not isinstance(images, np.ndarray):
+        raise TypeError(f"to_tensor: images must be a NumPy array of uint8, shape (N, H, W); "
+                        f"got {type(images).__name__}.")
+    if images.dtype != np.uint8:
+        raise TypeError(f"to_tensor: images must have dtype uint8 (pixel values 0-255); got "
+                        f"{images.dtype}. Pass the arrays that load_mnist() returns.")
+    if images.ndim != 3:
+        raise ValueError(f"to_tensor: images must have shape (N, H, W); got shape {images.shape}.")
+    return torch.from_numpy(images.astype(np.float32) / np.float32(255))[:, None]
+
+
+def _as_data(data, name, fn):
+    """``(images, labels)`` as a float tensor (N, 1, H, W) and an int64 tensor (N,)."""
+    torch = _torch()
+    try:
+        images, labels = data
+    except (TypeError, ValueError):
+        raise TypeError(f"{fn}: {name} must be a pair (images, labels); got "
+                        f"{type(data).__name__}.") from None
+    if isinstance(images, torch.Tensor):
+        if images.ndim != 4 or not images.is_floating_point():
+            raise ValueError(f"{fn}: {name}'s images, given as a tensor, must be float with shape "
+                             f"(N, 1, H, W); got {images.dtype} {tuple(images.shape)}.")
+    else:
+        images = to_tensor(images)
+    labels = torch.as_tensor(np.asarray(labels)).long()
+    if labels.shape != (len(images),):
+        raise ValueError(f"{fn}: {name} has {len(images)} images but labels of shape "
+                         f"{tuple(labels.shape)}; expected ({len(images)},).")
+    return images, labels
+
+
+def _positive_int(value, name, fn):
+    if not is_int(value) or value < 1:
+        raise ValueError(f"{fn}: {name}={value!r} must be a positive int.")
+    return int(value)
+
+
+def predict(model, images, batch_size=500):
+    """The class each image gets the highest score for, as a NumPy int array.
+
+    The model is evaluated in ``eval`` mode (no dropout), without gradients, and
+    left in the mode it was in.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Maps (N, 1, H, W) to class scores (N, classes).
+    images : array of uint8 (N, H, W), or float tensor (N, 1, H, W)
+    batch_size : int
+        Images per forward pass (bounds the memory used).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tconv.models import lenet5
+    >>> predict(lenet5(seed=0), np.zeros((3, 28, 28), np.uint8)).shape
+    (3,)
+    """
+    torch = _torch()
+    images, _ = _as_data((images, np.zeros(len(images), np.int64)), "images", "predict")
+    batch_size = _positive_int(batch_size, "batch_size", "predict")
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            scores = [model(images[i:i + batch_size]) for i in range(0, len(images), batch_size)]
+    finally:
+        model.train(was_training)
+    return torch.cat(scores).argmax(dim=1).numpy()
+
+
+def accuracy(model, images, labels):
+    """The fraction of ``images`` whose predicted class equals ``labels``, a float in [0, 1].
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tconv.models import lenet5
+    >>> 0 <= accuracy(lenet5(seed=0), np.zeros((4, 28, 28), np.uint8), [0, 1, 2, 3]) <= 1
+    True
+    """
+    labels = np.asarray(labels)
+    if labels.shape != (len(images),):
+        raise ValueError(f"accuracy: {len(images)} images but labels of shape {labels.shape}; "
+                         f"expected ({len(images)},).")
+    return float(np.mean(predict(model, images) == labels))
+
+
+def confusion_matrix(labels, predictions, classes=10):
+    """Counts of (true class, predicted class): entry [t, q] counts images of class t
+    predicted as class q. The diagonal holds the correct predictions.
+
+    Parameters
+    ----------
+    labels, predictions : array of int, shape (N,)
+        Values in ``range(classes)``.
+    classes : int
+
+    Returns
+    -------
+    array of int64, shape (classes, classes)
+
+    Examples
+    --------
+    >>> confusion_matrix([0, 1, 1, 2], [0, 1, 2, 2], classes=3)
+    array([[1, 0, 0],
+           [0, 1, 1],
+           [0, 0, 1]])
+    """
+    classes = _positive_int(classes, "classes", "confusion_matrix")
+    labels, predictions = np.asarray(labels), np.asarray(predictions)
+    if labels.shape != predictions.shape or labels.ndim != 1:
+        raise ValueError(f"confusion_matrix: labels and predictions must be 1-D of the same "
+                         f"length; got shapes {labels.shape} and {predictions.shape}.")
+    for name, values in (("labels", labels), ("predictions", predictions)):
+        if values.size and (not np.issubdtype(values.dtype, np.integer)
+                            or values.min() < 0 or values.max() >= classes):
+            raise ValueError(f"confusion_matrix: {name} must be ints in range({classes}); got "
+                             f"values from {values.min()} to {values.max()} ({values.dtype}).")
+    counts = np.zeros((classes, classes), dtype=np.int64)
+    np.add.at(counts, (labels, predictions), 1)
+    return counts
+
+
+def train(model, train_data, test_data, epochs, batch_size, lr, seed, schedule="constant",
+          report=print):
+    """Train ``model`` with Adam on the cross-entropy loss, deterministically.
+
+    Each epoch shuffles the training images with a generator seeded by ``seed``,
+    takes one Adam step per mini-batch, then measures the accuracy on
+    ``test_data``. Dropout draws from ``torch.manual_seed(seed)``, inside
+    ``torch.random.fork_rng``, so the caller's random state is left alone.
+    Deterministic algorithms are switched on during training.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Maps (N, 1, H, W) to class scores (N, classes); trained in place.
+    train_data, test_data : pair (images, labels)
+        uint8 images (N, H, W), as :func:`tconv.data.load_mnist` returns them (or float
+        tensors (N, 1, H, W)), and int labels (N,).
+    epochs, batch_size : int
+        Passes over the training images, and images per step.
+    lr : float
+        Adam's learning rate (at the start, with ``schedule="cosine"``).
+    seed : int
+        Seeds the shuffling and the dropout.
+    schedule : {"constant", "cosine"}
+        ``"cosine"`` lowers the learning rate after every step, along half a cosine,
+        from ``lr`` to 0 at the last step: the last epochs take small steps, so the
+        final weights settle instead of jumping between nearby minima.
+    report : callable or None
+        Called with one line of text per epoch (``print`` by default); ``None`` is silent.
+
+    Returns
+    -------
+    dict of lists, one entry per epoch
+        ``"epoch"`` (1, 2, ...), ``"loss"`` (mean training loss over the epoch),
+        ``"test_accuracy"`` (fraction in [0, 1]) and ``"seconds"`` (wall time of the
+        epoch, test included).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from tconv.models import lenet5
+    >>> rng = np.random.default_rng(0)
+    >>> images = rng.integers(0, 256, (8, 28, 28), dtype=np.uint8)
+    >>> labels = np.arange(8) % 10
+    >>> history = train(lenet5(seed=0), (images, labels), (images, labels), epochs=2,
+    ...                 batch_size=4, lr=1e-3, seed=0, report=None)
+    >>> history["epoch"], len(history["loss"])
+    ([1, 2], 2)
+    """
+    torch = _torch()
+    fn = "train"
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(f"{fn}: model must be a torch.nn.Module; got {type(model).__name__}.")
+    x, y = _as_data(train_data, "train_data", fn)
+    x_test, y_test = _as_data(test_data, "test_data", fn)
+    epochs = _positive_int(epochs, "epochs", fn)
+    batch_size = _positive_int(batch_size, "batch_size", fn)
+    if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not 0 < lr < math.inf:
+        raise ValueError(f"{fn}: lr={lr!r} must be a positive number (Adam's learning rate).")
+    if not is_int(seed):
+        raise TypeError(f"{fn}: seed={seed!r} must be an int; got {type(seed).__name__}.")
+    if report is not None and not callable(report):
+        raise TypeError(f"{fn}: report={report!r} must be callable (such as print) or None.")
+
+    if schedule not in SCHEDULES:
+        raise ValueError(f"{fn}: schedule={schedule!r} is not a learning-rate schedule; expected "
+                         f"one of {SCHEDULES}.")
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    steps = epochs * math.ceil(len(x) / batch_size)
+    if schedule == "cosine":  # lr falls from lr to 0 along half a cosine, step by step
+        scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=steps)
+    shuffler = torch.Generator().manual_seed(seed)
+    history = {"epoch": [], "loss": [], "test_accuracy": [], "seconds": []}
+    deterministic = torch.are_deterministic_algorithms_enabled()
+    torch.use_deterministic_algorithms(True)
+    try:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)  # for dropout
+            for epoch in range(1, epochs + 1):
+                start = time.perf_counter()
+                model.train()
+                order = torch.randperm(len(x), generator=shuffler)
+                total = 0.0
+                for begin in range(0, len(x), batch_size):
+                    batch = order[begin:begin + batch_size]
+                    loss = torch.nn.functional.cross_entropy(model(x[batch]), y[batch])
+                    optimizer.zero_grad()
+                    loss.backward()
+                    optimizer.step()
+                    if schedule == "cosine":
+                        scheduler.step()
+                    total += loss.item() * len(batch)
+                test_accuracy = accuracy(model, x_test, y_test.numpy())
+                seconds = time.perf_counter() - start
+                for key, value in zip(history, (epoch, total / len(x), test_accuracy, seconds)):
+                    history[key].append(value)
+                if report is not None:
+                    report(f"epoch {epoch:2d}/{epochs}: train loss {total / len(x):.3f}, "
+                           f"test accuracy {test_accuracy:.1%}, {seconds:.1f} s")
+    finally:
+        torch.use_deterministic_algorithms(deterministic)
+    model.eval()
+    return history
+
+
+# ---------------------------------------------------------------- the cache of trained weights
+
+
+def cache_dir():
+    """The folder of trained weights: ``$TCONV_CACHE``, else ``cache/`` in the data folder.
+
+    It is ignored by git: weights are never committed.
+
+    >>> cache_dir().name
+    'cache'
+    """
+    if os.environ.get("TCONV_CACHE"):
+        return pathlib.Path(os.environ["TCONV_CACHE"])
+    from .data import data_dir
+
+    return data_dir() / "cache"
+
+
+def _fingerprint(arrays):
+    digest = hashlib.sha256()
+    for array in arrays:
+        array = np.ascontiguousarray(array)
+        digest.update(f"{array.dtype}{array.shape}".encode())
+        digest.update(array.tobytes())
+    return digest.hexdigest()
+
+
+def _fresh_model(build, fn):
+    torch = _torch()
+    if not callable(build):
+        raise TypeError(f"{fn}: build={build!r} must be a function that returns a new model, "
+                        f"such as functools.partial(tconv.models.lenet5, seed=0).")
+    model = build()
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(f"{fn}: build() must return a torch.nn.Module; got "
+                        f"{type(model).__name__}.")
+    return model
+
+
+def _settings(name, build, train_kwargs, data, fn):
+    """What determines the trained weights, as a JSON-able dict, and a fresh model."""
+    torch = _torch()
+    if not isinstance(name, str) or not name or not name.replace("_", "").replace("-", "").isalnum():
+        raise ValueError(f"{fn}: name={name!r} must be a non-empty string of letters, digits, "
+                         f"'_' and '-' (it becomes a file name).")
+    required = {"epochs", "batch_size", "lr", "seed"}
+    if not isinstance(train_kwargs, dict) or not (required <= set(train_kwargs)
+                                                  <= required | {"schedule"}):
+        raise ValueError(f"{fn}: train_kwargs={train_kwargs!r} must be a dict with the keys "
+                         f"'epochs', 'batch_size', 'lr', 'seed' and optionally 'schedule' (the "
+                         f"arguments of train).")
+    model = _fresh_model(build, fn)
+    initial = [t.detach().numpy() for t in model.state_dict().values()]
+    if _fingerprint(initial) != _fingerprint(t.detach().numpy()
+                                              for t in _fresh_model(build, fn).state_dict().values()):
+        raise ValueError(f"{fn}: build() returns different initial weights each time; give the "
+                         f"builder a seed, e.g. functools.partial(tconv.models.lenet5, seed=0).")
+    (train_images, train_labels), (test_images, test_labels) = data
+    settings = {
+        "name": name,
+        "model": repr(model),
+        "initial_weights": _fingerprint(initial),
+        "train": {"schedule": "constant", **train_kwargs},
+        "data": _fingerprint([train_images, train_labels, test_images, test_labels]),
+        "torch": torch.__version__.split("+")[0],
+    }
+    return settings, model
+
+
+def _cache_file(settings, folder):
+    key = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
+    return pathlib.Path(folder) / f"{settings['name']}-{key}.pt"
+
+
+def _save(path, settings, model, history):
+    torch = _torch()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(f".{os.getpid()}.tmp")
+    torch.save({"settings": settings, "state_dict": model.state_dict(), "history": history},
+               partial)
+    os.replace(partial, path)  # atomic: a reader never sees half a file
+
+
+def store_trained(name, build, train_kwargs, model, history, data=None, folder=None):
+    """Store weights trained by :func:`train` where :func:`trained` will find them.
+
+    ``build``, ``train_kwargs`` and ``data`` must be those the model was trained
+    with: they name the file. Returns the path written.
+
+    Examples
+    --------
+    >>> import functools, tempfile
+    >>> import numpy as np
+    >>> from tconv.models import lenet5
+    >>> build = functools.partial(lenet5, seed=0)
+    >>> data = ((np.zeros((2, 28, 28), np.uint8), np.array([0, 1])),) * 2
+    >>> settings = {"epochs": 1, "batch_size": 2, "lr": 1e-3, "seed": 0}
+    >>> model = build()
+    >>> history = train(model, *data, **settings, report=None)
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = store_trained("demo", build, settings, model, history, data, folder)
+    ...     path.name.startswith("demo-"), path.suffix
+    (True, '.pt')
+    """
+    if data is None:
+        from .data import load_mnist
+
+        data = load_mnist()
+    settings, _ = _settings(name, build, train_kwargs, data, "store_trained")
+    path = _cache_file(settings, folder or cache_dir())
+    _save(path, settings, model, history)
+    return path
+
+
+def trained(name, build, train_kwargs, data=None, folder=None, report=None):
+    """A model trained with :func:`train`: loaded from the cache, or trained and cached.
+
+    The cache file ``<folder>/<name>-<key>.pt`` has a key computed from everything
+    that determines the weights: the model's layers and initial weights (``build``
+    must be deterministic, so give the builder a seed), ``train_kwargs``, the data
+    and PyTorch's version. A file that is missing, unreadable or stored under other
+    settings is (re)made by training, so a fresh clone works, only slower.
+
+    Parameters
+    ----------
+    name : str
+        Start of the file name, e.g. ``"lenet5"``.
+    build : callable
+        Returns a new, untrained model, the same each time.
+    train_kwargs : dict
+        ``epochs``, ``batch_size``, ``lr`` and ``seed`` for :func:`train`, e.g.
+        :data:`LENET5`.
+    data : pair of pairs, optional
+        ``(train_images, train_labels), (test_images, test_labels)``; by default
+        :func:`tconv.data.load_mnist`.
+    folder : path, optional
+        Where the cache lives; by default :func:`cache_dir`.
+    report : callable or None
+        Passed to :func:`train` when it has to train.
+
+    Returns
+    -------
+    model : torch.nn.Module, in eval mode
+    history : dict
+        As :func:`train` returned it when the weights were made.
+
+    Examples
+    --------
+    >>> import functools, tempfile
+    >>> import numpy as np
+    >>> from tconv.models import lenet5
+    >>> data = ((np.zeros((2, 28, 28), np.uint8), np.array([0, 1])),) * 2
+    >>> settings = {"epochs": 1, "batch_size": 2, "lr": 1e-3, "seed": 0}
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     first, _ = trained("demo", functools.partial(lenet5, seed=0), settings, data, folder)
+    ...     again, _ = trained("demo", functools.partial(lenet5, seed=0), settings, data, folder)
+    >>> all((a == b).all() for a, b in zip(first.parameters(), again.parameters()))
+    True
+    """
+    torch = _torch()
+    fn = "trained"
+    if data is None:
+        from .data import load_mnist
+
+        data = load_mnist()
+    settings, model = _settings(name, build, train_kwargs, data, fn)
+    path = _cache_file(settings, folder or cache_dir())
+    if path.is_file():
+        try:
+            stored = torch.load(path, weights_only=True)
+            if stored["settings"] != settings:
+                raise ValueError("stored under other settings")
+            model.load_state_dict(stored["state_dict"])
+            model.eval()
+            return model, stored["history"]
+        except Exception:  # a damaged or stale file: make it again
+            model = _fresh_model(build, fn)
+    history = train(model, data[0], data[1], **train_kwargs, report=report)
+    _save(path, settings, model, history)
+    return model, history
+
+
+def chapter12_model(name, report=None):
+    """One of the two networks chapter 12 trains, with chapter 12's weights.
+
+    Loads them from the cache (chapter 12 stores them there) or, in a fresh clone,
+    trains them again with :data:`LENET5` or :data:`LENET_WIDE`, which gives the same
+    weights on the same machine.
+
+    Parameters
+    ----------
+    name : {"lenet5", "lenet_wide"}
+    report : callable or None
+        Progress lines, if it has to train.
+
+    Returns
+    -------
+    model : torch.nn.Sequential, in eval mode
+    history : dict, as :func:`train` returns it
+
+    Examples
+    --------
+    >>> chapter12_model("lenet7")
+    Traceback (most recent call last):
+    ...
+    ValueError: chapter12_model: name='lenet7' is not a network of chapter 12; expected 'lenet5' or 'lenet_wide'.
+    """
+    import functools
+
+    from .models import lenet5, lenet_wide
+
+    networks = {"lenet5": (lenet5, LENET5), "lenet_wide": (lenet_wide, LENET_WIDE)}
+    if name not in networks:
+        raise ValueError(f"chapter12_model: name={name!r} is not a network of chapter 12; "
+                         f"expected 'lenet5' or 'lenet_wide'.")
+    build, settings = networks[name]
+    return trained(name, functools.partial(build, seed=0), settings, report=report)
