@@ -2175,3 +2175,12 @@ def receptive_field_function(fn):
                               f"{answer!r}.") from None
         compare_values(answer, expected, what)
     correct(f"receptive_field agrees on all {len(cases)} cases")
+
+
+# ---------------------------------------------------------------- chapter 13
+
+
+# ---------------------------------------------------------------- chapter 14
+
+
+# ---------------------------------------------------------------- chapter 15

@@ -160,3 +160,6 @@ def load_mnist():
         order = np.lexsort((labels[index], rank[index]))  # by rank, then by class
         split.append((images[index[order]], labels[index[order]]))
     return tuple(split)
+
+
+# ---------------------------------------------------------------- chapter 15: digit canvases

@@ -181,3 +181,12 @@ def lenet_wide(seed=None, dropout=0.5):
 
 #: the builders by name, for :func:`tconv.train.trained` and for later chapters
 BUILDERS = {"lenet5": lenet5, "lenet_wide": lenet_wide}
+
+
+# ---------------------------------------------------------------- chapter 13: a deconvnet
+
+
+# ---------------------------------------------------------------- chapter 14: autoencoders
+
+
+# ---------------------------------------------------------------- chapter 15: segmentation

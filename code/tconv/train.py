@@ -518,3 +518,9 @@ def chapter12_model(name, report=None):
                          f"expected 'lenet5' or 'lenet_wide'.")
     build, settings = networks[name]
     return trained(name, functools.partial(build, seed=0), settings, report=report)
+
+
+# ---------------------------------------------------------------- chapter 14: reconstruction metrics
+
+
+# ---------------------------------------------------------------- chapter 15: segmentation metrics

@@ -772,3 +772,12 @@ def test_chapter12_receptive_field_catches_common_slips():
         check.receptive_field_function(last_stride_only)
     with pytest.raises(check.WrongAnswer, match="pair of ints"):
         check.receptive_field_function(lambda layers: None)
+
+
+# ---------------------------------------------------------------- chapter 13
+
+
+# ---------------------------------------------------------------- chapter 14
+
+
+# ---------------------------------------------------------------- chapter 15
