@@ -2180,7 +2180,454 @@ def receptive_field_function(fn):
 # ---------------------------------------------------------------- chapter 13
 
 
+def _field_rows(unit, size):
+    """Rows of the input a unit of the wide encoder's pool2 (row ``unit``) can depend on,
+    clipped to an image of ``size`` rows: from the layer definitions (k, s, p)."""
+    start, field, jump = 0, 1, 1
+    for k, s, p in [(5, 1, 2), (2, 2, 0), (5, 1, 2), (2, 2, 0)]:  # conv1, pool1, conv2, pool2
+        start -= p * jump
+        field += (k - 1) * jump
+        jump *= s
+    first = start + unit * jump
+    return max(first, 0), min(first + field, size)  # [first, last) inside the image
+
+
+def field_pixels_answer(corner_pixels, centre_pixels):
+    """Check exercise ch13-field: how many of the 784 pixels of a digit can change unit
+    (row 0, column 0) and unit (3, 3) of the wide encoder's output (pool2, 7×7 maps).
+
+    The message says too large or too small, and names a forgotten pooling or border,
+    never the count.
+
+    >>> field_pixels_answer(10 * 10, 16 * 16)
+    Correct: the pixels that can reach a corner unit and a centre unit of the encoder's output.
+    """
+    answers = {"corner_pixels": whole_number(corner_pixels, "corner_pixels"),
+               "centre_pixels": whole_number(centre_pixels, "centre_pixels")}
+    for name, unit in (("corner_pixels", 0), ("centre_pixels", 3)):
+        first, last = _field_rows(unit, 28)
+        truth = (last - first) ** 2
+        answer = answers[name]
+        if answer == truth:
+            continue
+        conv2_first = 2 * (2 * unit) - 6  # the 14×14 field of one conv2 unit under it
+        conv2_rows = min(conv2_first + 14, 28) - max(conv2_first, 0)
+        if answer in (14 * 14, conv2_rows ** 2):
+            raise WrongAnswer(f"{name} is too small: you counted the field of one unit of conv2. "
+                              f"A unit of pool2 is the maximum of a 2×2 window of conv2 units, "
+                              f"and any of them can be the largest.")
+        if unit == 0 and answer == 16 * 16:
+            raise WrongAnswer(f"{name} is too large: part of the corner unit's field lies on "
+                              f"the zero padding outside the image, and padding is not a pixel "
+                              f"of the digit.")
+        side = "too large" if answer > truth else "too small"
+        raise WrongAnswer(f"{name} is {side}. Follow the layers conv1, pool1, conv2, pool2 "
+                          f"with their kernel, stride and padding, then keep the rows and "
+                          f"columns inside the 28×28 digit.")
+    correct("the pixels that can reach a corner unit and a centre unit of the encoder's output")
+
+
+def switches_exercise_map():
+    """The 4×4 map (before the ReLU) of exercise ch13-switches.
+
+    >>> switches_exercise_map().shape
+    (4, 4)
+    """
+    return np.array([[1.0, -2.0, -3.0, -1.0],
+                     [0.0, 3.0, -2.0, -5.0],
+                     [-4.0, -1.0, 2.0, 2.0],
+                     [-6.0, -0.5, 1.0, 0.0]])
+
+
+def _torch_switches(z):
+    import torch
+    import torch.nn.functional as F
+
+    _, indices = F.max_pool2d(torch.tensor(z)[None, None], 2, return_indices=True)
+    return indices[0, 0].numpy()
+
+
+def relu_switches_answer(after_relu, before_relu):
+    """Check exercise ch13-switches: the 2×2 switches (PyTorch's flat indices) of 2×2 max
+    pooling of :func:`switches_exercise_map` after the ReLU, as the encoder records them,
+    and before it. Wrong entries are called too large or too small, never given.
+
+    >>> relu_switches_answer([[5, 2], [8, 10]], [[5, 3], [13, 10]])
+    Correct: the switches recorded after and before the ReLU.
+    """
+    z = switches_exercise_map()
+    after, before = _torch_switches(np.maximum(z, 0)), _torch_switches(z)
+    for name, answer, truth in (("after_relu", after_relu, after),
+                                ("before_relu", before_relu, before)):
+        shaped = np.asarray(answer) if answer is not None else None
+        if shaped is not None and shaped.shape == (2, 2) and np.all(
+                (shaped >= 0) & (shaped < 4)) and not np.array_equal(shaped, truth):
+            raise WrongAnswer(f"{name}: PyTorch's switches are flat positions row * 4 + column "
+                              f"in the 4×4 input, not positions inside each 2×2 window.")
+        compare_hidden(answer, truth, name)
+    correct("the switches recorded after and before the ReLU")
+
+
+def _conv_cases():
+    """(conv, input shape) pairs for :func:`back_through_conv_function`."""
+    import torch
+
+    cases = []
+    for seed, (c_in, c_out, k, s, p, d, size) in enumerate(
+            [(1, 3, 5, 1, 2, 1, 12), (3, 2, 3, 1, 1, 1, 9), (2, 4, 3, 2, 1, 1, 10),
+             (2, 2, 3, 2, 0, 1, 9), (1, 2, 5, 3, 2, 1, 13), (2, 3, 3, 1, 2, 2, 11),
+             (3, 2, 4, 2, 1, 1, 12)]):
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            conv = torch.nn.Conv2d(c_in, c_out, k, stride=s, padding=p, dilation=d).double()
+        cases.append((conv, (2, c_in, size, size + 1)))
+    return cases
+
+
+def back_through_conv_function(fn):
+    """Check exercise ch13-flip: ``fn(h, conv, input_shape)`` computes Cᵀ h for a
+    ``torch.nn.Conv2d`` (int padding, any stride and dilation) whose input had
+    ``input_shape``, compared with autograd on 7 convolutions; without calling
+    autograd or the course's :func:`tconv.models.conv_backward`.
+
+    >>> import torch.nn.functional as F
+    >>> def back(h, conv, input_shape):
+    ...     sizes = [(o - 1) * s - 2 * p + d * (k - 1) + 1 for o, s, p, d, k in
+    ...              zip(h.shape[2:], conv.stride, conv.padding, conv.dilation, conv.kernel_size)]
+    ...     extra = [i - size for i, size in zip(input_shape[2:], sizes)]
+    ...     return F.conv_transpose2d(h, conv.weight, stride=conv.stride, padding=conv.padding,
+    ...                               output_padding=extra, dilation=conv.dilation)
+    >>> back_through_conv_function(back)
+    Correct: your Cᵀ agrees with autograd on all 7 convolutions.
+    """
+    import torch
+
+    refuse_calls(fn, {"conv_backward", "deconvnet_reconstruction", "grad", "backward", "vjp",
+                      "conv2d_input", "jacobian"}, "your back_through_conv")
+    for conv, shape in _conv_cases():
+        x = torch.rand(shape, dtype=torch.float64, generator=torch.Generator().manual_seed(1),
+                       requires_grad=True)
+        y = conv(x)
+        h = torch.randn(y.shape, dtype=torch.float64, generator=torch.Generator().manual_seed(2))
+        (expected,) = torch.autograd.grad(y, x, h)
+        what = (f"back_through_conv for Conv2d({conv.in_channels}, {conv.out_channels}, "
+                f"kernel_size={conv.kernel_size[0]}, stride={conv.stride[0]}, "
+                f"padding={conv.padding[0]}, dilation={conv.dilation[0]}) with input shape "
+                f"{shape}")
+        with torch.no_grad():
+            answer = call(fn, (h.detach().clone(), conv, shape), what)
+        if not isinstance(answer, torch.Tensor):
+            raise WrongAnswer(f"{what} should return a torch.Tensor, not {type(answer).__name__}.")
+        if tuple(answer.shape) != tuple(expected.shape):
+            raise WrongAnswer(f"{what}: the result has shape {tuple(answer.shape)}, expected "
+                              f"{tuple(expected.shape)} (the shape of the convolution's input).")
+        answer = answer.detach().double()
+        if not torch.allclose(answer, expected, atol=1e-9):
+            flipped = torch.nn.functional.conv_transpose2d(
+                h, torch.flip(conv.weight, dims=(2, 3)), stride=conv.stride,
+                padding=conv.padding, dilation=conv.dilation,
+                output_padding=[i - o for i, o in zip(shape[2:], _transposed_sizes(h, conv))])
+            if torch.allclose(answer, flipped.detach(), atol=1e-9):
+                raise WrongAnswer(f"{what}: your result is Cᵀ with the kernel turned by 180°. "
+                                  f"conv_transpose2d already is Cᵀ for the weight as the "
+                                  f"convolution stores it; the turned kernel belongs to the "
+                                  f"other way of computing it, a convolution of the "
+                                  f"zero-inserted signal.")
+            compare_arrays(answer.numpy(), expected.detach().numpy(), what, atol=1e-9)
+    correct("your Cᵀ agrees with autograd on all 7 convolutions")
+
+
+def _transposed_sizes(h, conv):
+    return [(o - 1) * s - 2 * p + d * (k - 1) + 1 for o, s, p, d, k in
+            zip(h.shape[2:], conv.stride, conv.padding, conv.dilation, conv.kernel_size)]
+
+
+#: the predictions exercise ch13-no-switches offers
+SWITCHLESS_CHOICES = ("identical", "proportional", "mirrored", "unrelated")
+
+
+def _deconvnet_with(unpool, model, x, channel, position):
+    """The deconvnet of ``tconv.models``, with ``unpool(h, shape)`` in place of the switches."""
+    import torch
+    from . import models
+
+    output, steps = models.forward_with_switches(model, x, "pool2")
+    h = torch.zeros_like(output)
+    h[:, channel, position[0], position[1]] = output[:, channel, position[0], position[1]]
+    for _, module, saved in reversed(steps):
+        if isinstance(module, torch.nn.ReLU):
+            h = models.relu_backward(h, saved, "deconvnet")
+        elif isinstance(module, torch.nn.MaxPool2d):
+            h = unpool(h, saved[1])
+        else:
+            h = models.conv_backward(h, module, saved)
+    return h
+
+
+def switchless_unpool_answer(fn, prediction):
+    """Check exercise ch13-no-switches: ``fn(h, shape)``, a 2×2 unpooling that uses no
+    switches (linear, each value kept inside its own window), and the predicted relation
+    between the reconstructions of one unit from two different digits.
+
+    >>> def spread(h, shape):
+    ...     return h.repeat_interleave(2, dim=2).repeat_interleave(2, dim=3) / 4
+    >>> switchless_unpool_answer(spread, "proportional")
+    Correct: an unpooling without switches, and what the deconvnet then loses.
+    """
+    import torch
+
+    if prediction not in SWITCHLESS_CHOICES:
+        raise WrongAnswer(f"prediction should be one of {SWITCHLESS_CHOICES}, not "
+                          f"{prediction!r}.")
+    refuse_calls(fn, {"max_unpool2d", "unpool_backward", "scatter_add", "scatter_add_",
+                      "max_pool2d"}, "your unpool_without_switches")
+    generator = torch.Generator().manual_seed(0)
+    h = torch.rand(2, 3, 4, 5, generator=generator) + 0.5
+    shape = (2, 3, 8, 10)
+    what = f"unpool_without_switches(h, {shape}) with h of shape {tuple(h.shape)}"
+    out = call(fn, (h, shape), what)
+    if not isinstance(out, torch.Tensor) or tuple(out.shape) != shape:
+        got = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
+        raise WrongAnswer(f"{what} should return a tensor of shape {shape}; got {got}.")
+    other = torch.rand(h.shape, generator=generator)
+    both = call(fn, (h + 2 * other, shape), what)
+    if not torch.allclose(both, out + 2 * call(fn, (other, shape), what), atol=1e-6):
+        raise WrongAnswer("your unpooling is not linear: unpooling h + 2·h' should give the "
+                          "unpooled h plus twice the unpooled h' (as max unpooling does).")
+    for j, (m, n) in enumerate([(0, 0), (1, 3), (3, 4)]):
+        one = torch.zeros(h.shape)
+        one[1, j % 3, m, n] = 1.0
+        spread = call(fn, (one, shape), what)
+        window = torch.zeros(shape, dtype=torch.bool)
+        window[1, j % 3, 2 * m:2 * m + 2, 2 * n:2 * n + 2] = True
+        if spread[~window].abs().max() > 1e-9:
+            raise WrongAnswer(f"your unpooling moves the value of pooled unit (row {m}, column "
+                              f"{n}) outside the 2×2 window it was pooled from.")
+        if spread[window].sum() <= 0:
+            raise WrongAnswer(f"your unpooling loses the value of pooled unit (row {m}, "
+                              f"column {n}): nothing positive comes back in its window.")
+    from . import models
+
+    model = models.lenet_wide(seed=0)
+    digits = torch.rand(2, 1, 28, 28, generator=generator)
+    output, _ = models.forward_with_switches(model, digits, "pool2")
+    channel = int(torch.nonzero((output[:, :, 3, 3] > 0).all(dim=0))[0])  # on for both digits
+    with torch.no_grad():
+        first, second = _deconvnet_with(fn, model, digits, channel, (3, 3))
+    ratio = (first * second).sum() / (second * second).sum()
+    truth = "proportional" if torch.allclose(first, ratio * second, atol=1e-6) and not \
+        torch.allclose(first, second, atol=1e-6) else None
+    if truth is None:  # pragma: no cover - holds for every linear unpooling
+        raise WrongAnswer("with your unpooling the two reconstructions are neither equal nor "
+                          "proportional; keep the unpooling linear and inside each window.")
+    if prediction != truth:
+        raise WrongAnswer(f"prediction={prediction!r} is not what happens: run your deconvnet on "
+                          f"two digits and compare the two pictures pixel by pixel.")
+    correct("an unpooling without switches, and what the deconvnet then loses")
+
+
 # ---------------------------------------------------------------- chapter 14
 
 
 # ---------------------------------------------------------------- chapter 15
+
+
+def _pairs(value, count, what):
+    """``value`` as a list of ``count`` pairs of ints, or :class:`WrongAnswer`."""
+    try:
+        pairs = [tuple(whole_number(v, what) for v in entry) for entry in value]
+    except TypeError:
+        raise WrongAnswer(f"{what} should be a list of {count} pairs (height, width), not "
+                          f"{value!r}.") from None
+    if len(pairs) != count or any(len(entry) != 2 for entry in pairs):
+        raise WrongAnswer(f"{what} should be a list of {count} pairs (height, width); got "
+                          f"{len(pairs)} entries: {value!r}.")
+    return pairs
+
+
+def unet_sizes_answer(sizes, paddings):
+    """Check exercise ch15-sizes: the map sizes of a three-level small U-Net for 30×84
+    canvases (level 0 first) and the ``output_padding`` of each transposed convolution
+    (``paddings[l]`` brings level l + 1 back to level l).
+
+    >>> unet_sizes_answer([(30, 84), (15, 42), (7, 21), (3, 10)], [(0, 0), (1, 0), (1, 1)])
+    Correct: the sizes of the four levels and the three output_paddings for 30×84 canvases.
+    """
+    sizes = _pairs(sizes, 4, "sizes")
+    paddings = _pairs(paddings, 3, "paddings")
+    truth = [(30, 84)]
+    for _ in range(3):
+        truth.append(shapes.conv2d_output_size(truth[-1], 2, stride=2))
+    if sizes[0] != truth[0]:
+        raise WrongAnswer("sizes[0] should be the canvas size itself, (30, 84).")
+    for level in range(1, 4):
+        for axis, name in enumerate(("height", "width")):
+            if sizes[level][axis] != truth[level][axis]:
+                raise WrongAnswer(f"sizes[{level}]: the {name} is wrong. A 2×2 max pooling with "
+                                  f"stride 2 halves the size of level {level - 1}, and drops "
+                                  f"the last row or column of an odd size.")
+    for level in range(3):
+        for axis, name in enumerate(("height", "width")):
+            a = paddings[level][axis]
+            produced = shapes.conv_transpose2d_output_size(truth[level + 1][axis], 2, stride=2)
+            if not 0 <= a < 2:
+                raise WrongAnswer(f"paddings[{level}]: output_padding must be 0 or 1 with stride "
+                                  f"2; your {name} entry is {a}.")
+            if produced + a != truth[level][axis]:
+                raise WrongAnswer(f"paddings[{level}]: the {name} entry is wrong: with it, the "
+                                  f"transposed convolution (k = s = 2) gives a {name} of "
+                                  f"{produced + a} from level {level + 1}, which does not match "
+                                  f"the skip of level {level}.")
+    correct("the sizes of the four levels and the three output_paddings for 30×84 canvases")
+
+
+#: the masks of exercise ch15-iou: classes 0 (background), 1 and 2
+IOU_TRUTH = np.array([[0, 0, 1, 1, 0, 0],
+                      [0, 2, 2, 1, 0, 0],
+                      [0, 2, 2, 0, 0, 0]])
+IOU_PREDICTED = np.array([[0, 1, 1, 1, 0, 0],
+                          [0, 2, 1, 1, 0, 0],
+                          [0, 2, 0, 0, 0, 0]])
+
+
+def _iou_reference(truth, predicted, classes):
+    truth, predicted = np.asarray(truth).ravel(), np.asarray(predicted).ravel()
+    ious = []
+    for c in range(classes):
+        union = np.sum((truth == c) | (predicted == c))
+        ious.append(np.sum((truth == c) & (predicted == c)) / union if union else np.nan)
+    return np.array(ious)
+
+
+def iou_answer(ious, lazy_accuracy, lazy_mean_iou, test_masks):
+    """Check exercise ch15-iou: the IoU of classes 0, 1, 2 for :data:`IOU_TRUTH` and
+    :data:`IOU_PREDICTED`, and the pixel accuracy and mean IoU (over the 11 classes) of
+    a network that labels every pixel of ``test_masks`` background.
+
+    >>> masks = np.zeros((2, 4, 4), np.uint8); masks[:, 1:3, 1:3] = [[1], [2]]
+    >>> iou_answer([10 / 12, 3 / 5, 2 / 4], 0.75, 0.25, masks)
+    Correct: three IoUs by hand, and the scores of a network that sees only background.
+    """
+    try:
+        ious = [float(v) for v in ious]
+    except (TypeError, ValueError):
+        raise WrongAnswer(f"ious should be a list of three numbers, not {ious!r}.") from None
+    if len(ious) != 3:
+        raise WrongAnswer(f"ious should hold three numbers, the IoU of classes 0, 1 and 2; got "
+                          f"{len(ious)}.")
+    truth = _iou_reference(IOU_TRUTH, IOU_PREDICTED, 3)
+    for c, (answer, expected) in enumerate(zip(ious, truth)):
+        if not np.isclose(answer, expected, atol=1e-3):
+            hint = ("an IoU is at most 1" if answer > 1 else
+                    "count the pixels labelled c in either mask for the union, in both for the "
+                    "intersection")
+            raise WrongAnswer(f"ious[{c}], the IoU of class {c}, is "
+                              f"{'too large' if answer > expected else 'too small'}: {hint}.")
+    masks = np.asarray(test_masks)
+    lazy = np.zeros_like(masks)
+    for name, answer, expected, hint in (
+            ("lazy_accuracy", lazy_accuracy, float(np.mean(masks == 0)),
+             "which pixels does a network that always says background get right?"),
+            ("lazy_mean_iou", lazy_mean_iou, float(np.nanmean(_iou_reference(masks, lazy, 11))),
+             "what is the IoU of a class that is never predicted, and over how many classes is "
+             "the mean taken?")):
+        try:
+            answer = float(answer)
+        except (TypeError, ValueError):
+            raise WrongAnswer(f"{name} should be a number, not {answer!r}.") from None
+        if 1 < answer <= 100:
+            raise WrongAnswer(f"{name} should be a fraction between 0 and 1, not a percentage.")
+        if not np.isclose(answer, expected, atol=2e-3):
+            side = "too large" if answer > expected else "too small"
+            raise WrongAnswer(f"{name} is {side}: {hint}")
+    correct("three IoUs by hand, and the scores of a network that sees only background")
+
+
+def strided_up_answer(up):
+    """Check exercise ch15-strided: a ``ConvTranspose2d`` with stride 2 that brings the
+    64×4×7 bottom of an encoder with stride-2 convolutions back to 32×7×14, every
+    output pixel reached by the kernel.
+
+    >>> from torch import nn
+    >>> strided_up_answer(nn.ConvTranspose2d(64, 32, 3, stride=2, padding=1,
+    ...                                      output_padding=(0, 1)))
+    Correct: a transposed convolution that brings 4×7 back to 7×14.
+    """
+    import torch
+
+    if not isinstance(up, torch.nn.ConvTranspose2d):
+        raise WrongAnswer(f"up should be a torch.nn.ConvTranspose2d, not {type(up).__name__}.")
+    if (up.in_channels, up.out_channels) != (64, 32):
+        raise WrongAnswer(f"up reads {up.in_channels} and writes {up.out_channels} channels; "
+                          f"it should read the 64 channels of the bottom and write 32.")
+    if up.stride != (2, 2):
+        raise WrongAnswer(f"up has stride {up.stride}; the encoder halved the size with stride "
+                          f"2, so the decoder should double it with stride (2, 2).")
+    if up.dilation != (1, 1) or up.groups != 1:
+        raise WrongAnswer("keep dilation=1 and groups=1; change kernel_size, padding and "
+                          "output_padding only.")
+    if min(up.kernel_size) < 2:
+        raise WrongAnswer(f"with kernel_size={up.kernel_size} and stride 2, some output pixels "
+                          f"receive no input at all (holes); use a kernel at least as large as "
+                          f"the stride.")
+    with torch.no_grad():
+        shape = tuple(up(torch.zeros(1, 64, 4, 7)).shape)
+    if shape != (1, 32, 7, 14):
+        wrong = [name for name, got, want in zip(("height", "width"), shape[2:], (7, 14))
+                 if got != want]
+        raise WrongAnswer(f"up maps a 64×4×7 input to {shape[1]}×{shape[2]}×{shape[3]}; the "
+                          f"{' and the '.join(wrong)} should match the 7×14 skip. Remember that "
+                          f"output_padding can only add rows and columns, at the bottom and "
+                          f"right.")
+    correct("a transposed convolution that brings 4×7 back to 7×14")
+
+
+def _merge_reference(up, x, skip):
+    import torch
+
+    y = up(x)
+    missing_h, missing_w = skip.shape[2] - y.shape[2], skip.shape[3] - y.shape[3]
+    return torch.cat([skip, torch.nn.functional.pad(y, (0, missing_w, 0, missing_h))], dim=1)
+
+
+def merge_function(fn):
+    """Check ``fn(up, x, skip)``: ``up(x)`` given the skip's size by adding the missing
+    rows and columns of zeros at the bottom and right (what ``output_padding`` does for
+    a bias-free transposed convolution with k = s = 2), then concatenated after the
+    skip along the channels.
+
+    >>> merge_function(_merge_reference)
+    Correct: fixed_merge agrees on all 4 cases.
+    """
+    import torch
+
+    cases = [((2, 4, 3, 7), (2, 2, 7, 14)), ((1, 6, 3, 3), (1, 3, 7, 7)),
+             ((2, 4, 7, 14), (2, 2, 14, 28)), ((1, 2, 2, 5), (1, 1, 5, 10))]
+    for x_shape, skip_shape in cases:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(sum(x_shape) + sum(skip_shape))
+            up = torch.nn.ConvTranspose2d(x_shape[1], skip_shape[1], 2, stride=2, bias=False)
+            x, skip = torch.randn(x_shape), torch.randn(skip_shape)
+        what = f"fixed_merge(up, x of shape {x_shape}, skip of shape {skip_shape})"
+        with torch.no_grad():
+            expected = _merge_reference(up, x, skip)
+            answer = call(fn, (up, x, skip), what)
+        if not isinstance(answer, torch.Tensor):
+            raise WrongAnswer(f"{what} should return a tensor, not {type(answer).__name__}.")
+        if tuple(answer.shape) != tuple(expected.shape):
+            raise WrongAnswer(f"{what} returns shape {tuple(answer.shape)}, expected "
+                              f"{tuple(expected.shape)}: the skip first, then up(x), both at "
+                              f"the skip's size.")
+        answer, expected = answer.detach(), expected.detach()
+        c = skip_shape[1]
+        if not torch.allclose(answer[:, :c], expected[:, :c]):
+            raise WrongAnswer(f"{what}: the first {c} channels should be the skip, unchanged.")
+        if not torch.allclose(answer[:, c:], expected[:, c:], atol=1e-6):
+            shifted = [(dm, dn) for dm in (-1, 0, 1) for dn in (-1, 0, 1)
+                       if torch.allclose(answer[:, c:], torch.roll(expected[:, c:], (dm, dn),
+                                                                   dims=(2, 3)), atol=1e-6)]
+            detail = ("they are shifted against the skip: the row or column of zeros is on the "
+                      "wrong side" if shifted else "they differ from up(x) padded at the bottom "
+                      "and right")
+            raise WrongAnswer(f"{what}: the channels after the skip are wrong; {detail}.")
+    correct(f"fixed_merge agrees on all {len(cases)} cases")

@@ -523,3 +523,121 @@ def show_image_grid(images, titles, title, xlabel, ncols=10, size=1.1, cmap=PHOT
         ax.set_yticks([])
     fig.supxlabel(xlabel, fontsize=10)
     return fig
+
+
+def show_image_rows(rows, row_labels, title, xlabel, cmaps=None, titles=None, size=1.0):
+    """Rows of small pictures, each row with its own label and colormap, no ticks.
+
+    ``rows`` is a list of arrays of shape (n, H, W), one per row (rows may be shorter
+    than the longest; the rest of the row is left blank). ``row_labels`` name the
+    rows, at their left. A row drawn with ``cmap="gray"`` shows values 0 (black) to
+    1 (white); with ``SIGNED`` (``PuOr``) each picture gets limits symmetric around
+    zero, so that zero is white, positive values purple and negative values orange;
+    any other colormap spans each picture's own range.
+
+    >>> fig = show_image_rows([np.zeros((3, 4, 4)), np.ones((2, 4, 4)) - 2], ["pixels", "signed"],
+    ...                       "Two rows", "pictures", cmaps=[PHOTO, SIGNED])
+    >>> sum(ax.get_visible() for ax in fig.axes), fig.axes[3].get_ylabel()
+    (5, 'signed')
+    >>> plt.close(fig)
+    """
+    fn = "show_image_rows"
+    rows = [np.asarray(row) for row in rows]
+    if not rows or any(row.ndim != 3 or len(row) == 0 for row in rows):
+        raise ValueError(f"{fn}: rows must be a non-empty list of arrays of shape (n, H, W) "
+                         f"with n >= 1; got shapes {[row.shape for row in rows]}.")
+    cmaps = cmaps if cmaps is not None else [PHOTO] * len(rows)
+    titles = titles if titles is not None else [[""] * len(row) for row in rows]
+    for name, values in (("row_labels", row_labels), ("cmaps", cmaps), ("titles", titles)):
+        if len(values) != len(rows):
+            raise ValueError(f"{fn}: {len(rows)} rows but {len(values)} {name}; give one per row.")
+    ncols = max(len(row) for row in rows)
+    fig, axes = figure(ncols=ncols, nrows=len(rows), width=size, height=size * 1.1, title=title)
+    for ax_row, row, label, cmap, names in zip(axes, rows, row_labels, cmaps, titles):
+        for ax in ax_row[len(row):]:
+            ax.set_visible(False)
+        for ax, image, name in zip(ax_row, row, names):
+            vmin, vmax = color_limits(image, cmap)
+            ax.imshow(image, cmap=cmap, vmin=vmin, vmax=vmax)
+            ax.set_title(name, fontsize=8)
+            ax.set_xticks([])
+            ax.set_yticks([])
+        ax_row[0].set_ylabel(label, fontsize=8)
+    fig.supxlabel(xlabel, fontsize=10)
+    return fig
+
+
+#: colors of segmentation classes: light gray for the background (class 0), then one color
+#: per digit 0-9: Okabe and Ito's eight (with yellow) and two of Paul Tol's (wine, olive).
+#: No ten colors are told apart by every reader, so :func:`show_segmentation` also writes
+#: each region's class in it.
+SEGMENT_COLORS = ["#E4E4E4", "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9",
+                  "#F0E442", "#882255", "#999933", "#000000"]
+
+
+def show_segmentation(canvases, masks, title, predictions=None, class_names=None, size=2.3):
+    """Canvases beside their label masks: one row per canvas, columns canvas, true mask
+    and, if ``predictions`` are given, the predicted mask and the wrong pixels.
+
+    Masks hold classes ``0 .. len(class_names) - 1`` (at most 11), drawn with
+    :data:`SEGMENT_COLORS`; each class with at least 8 pixels in a mask has its name
+    written at the median row and column of those pixels, and a legend names the
+    colors. ``class_names`` defaults to ``"background"``, ``"0"``, ..., ``"9"``.
+
+    >>> masks = np.zeros((2, 6, 12), int); masks[:, 1:5, 1:5] = 3
+    >>> fig = show_segmentation(np.zeros((2, 6, 12)), masks, "Two canvases", predictions=masks)
+    >>> [ax.get_title() for ax in fig.axes[:4]]
+    ['canvas', 'true mask', 'predicted mask', 'wrong pixels (0)']
+    >>> plt.close(fig)
+    """
+    fn = "show_segmentation"
+    class_names = (["background"] + [str(d) for d in range(10)] if class_names is None
+                   else list(class_names))
+    if not 1 <= len(class_names) <= len(SEGMENT_COLORS):
+        raise ValueError(f"{fn}: {len(class_names)} class_names; at most {len(SEGMENT_COLORS)} "
+                         f"classes can be drawn.")
+    canvases, masks = np.asarray(canvases), np.asarray(masks)
+    arrays = [canvases, masks] + ([] if predictions is None else [np.asarray(predictions)])
+    if canvases.ndim != 3 or len(canvases) == 0 or any(a.shape != canvases.shape for a in arrays):
+        raise ValueError(f"{fn}: canvases, masks (and predictions) must have the same shape "
+                         f"(n, H, W) with n >= 1; got {[a.shape for a in arrays]}.")
+    for name, labels in zip(("masks", "predictions"), arrays[1:]):
+        if labels.min() < 0 or labels.max() >= len(class_names):
+            raise ValueError(f"{fn}: {name} must hold classes 0 .. {len(class_names) - 1}; got "
+                             f"values from {labels.min()} to {labels.max()}.")
+    cmap = matplotlib.colors.ListedColormap(SEGMENT_COLORS[:len(class_names)])
+    ncols = 2 if predictions is None else 4
+    height, width = canvases.shape[1:]
+    fig, axes = figure(ncols=ncols, nrows=len(canvases), width=size,
+                       height=size * height / width + 0.45, title=title)
+    for n, ax_row in enumerate(axes):
+        ax_row[0].imshow(canvases[n], cmap=PHOTO)
+        ax_row[0].set_title("canvas", fontsize=9)
+        panels = [(masks[n], "true mask")]
+        if predictions is not None:
+            panels.append((arrays[2][n], "predicted mask"))
+        for ax, (labels, name) in zip(ax_row[1:], panels):
+            ax.imshow(labels, cmap=cmap, vmin=-0.5, vmax=len(class_names) - 0.5,
+                      interpolation="nearest")
+            ax.set_title(name, fontsize=9)
+            for c in range(1, len(class_names)):
+                rows, cols = np.nonzero(labels == c)
+                if len(rows) >= 8:
+                    ax.text(np.median(cols), np.median(rows), class_names[c], fontsize=8,
+                            ha="center", va="center",
+                            bbox={"boxstyle": "round,pad=0.15", "facecolor": "white",
+                                  "edgecolor": "none", "alpha": 0.8})
+        if predictions is not None:
+            wrong = arrays[2][n] != masks[n]
+            ax_row[3].imshow(wrong, cmap="gray_r", vmin=0, vmax=1, interpolation="nearest")
+            ax_row[3].set_title(f"wrong pixels ({int(wrong.sum())})", fontsize=9)
+        for ax in ax_row:
+            ax.set_xticks([])
+            ax.set_yticks([])
+        ax_row[0].set_ylabel(f"canvas {n + 1}", fontsize=8)
+    handles = [matplotlib.patches.Patch(facecolor=color, edgecolor="0.5", label=name)
+               for color, name in zip(SEGMENT_COLORS, class_names)]
+    fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 11),
+               fontsize=8, title="classes (wrong pixels in black)" if predictions is not None
+               else "classes", title_fontsize=8, handlelength=1.2, columnspacing=0.8)
+    return fig

@@ -777,7 +777,211 @@ def test_chapter12_receptive_field_catches_common_slips():
 # ---------------------------------------------------------------- chapter 13
 
 
+def test_chapter13_field_names_the_forgotten_pool_or_border_not_the_count():
+    check.field_pixels_answer(100, 256)
+    for corner, centre, message in [(64, 256, "one unit of conv2"), (100, 196, "one unit of conv2"),
+                                    (256, 256, "zero padding"), (81, 256, "too small"),
+                                    (100, 289, "too large"), (100, 0, "too small")]:
+        with pytest.raises(check.WrongAnswer, match=message) as caught:
+            check.field_pixels_answer(corner, centre)
+        assert "100" not in str(caught.value) and "256" not in str(caught.value)
+    with pytest.raises(check.WrongAnswer, match="whole number"):
+        check.field_pixels_answer(100.5, 256)
+
+
+def test_chapter13_switches_are_flat_and_not_revealed():
+    check.relu_switches_answer(np.array([[5, 2], [8, 10]]), [[5, 3], [13, 10]])
+    with pytest.raises(check.WrongAnswer, match="row \\* 4 \\+ column"):
+        check.relu_switches_answer([[3, 0], [0, 0]], [[5, 3], [13, 10]])  # inside each window
+    for after, before in [([[5, 3], [13, 10]], [[5, 3], [13, 10]]),   # the ReLU forgotten
+                          ([[5, 2], [8, 10]], [[5, 2], [8, 10]]),     # the same both ways
+                          ([[5, 2], [8, 11]], [[5, 3], [13, 10]])]:   # the tie to the last one
+        with pytest.raises(check.WrongAnswer, match="too (large|small)") as caught:
+            check.relu_switches_answer(after, before)
+        assert "expected" not in str(caught.value)
+    with pytest.raises(check.WrongAnswer, match="shape"):
+        check.relu_switches_answer([5, 2, 8, 10], [[5, 3], [13, 10]])
+
+
+def test_chapter13_back_through_conv_catches_the_turned_kernel_and_the_stride():
+    import torch
+    import torch.nn.functional as F
+
+    from tconv import models
+
+    def right(h, conv, input_shape):
+        sizes = [(o - 1) * s - 2 * p + d * (k - 1) + 1 for o, s, p, d, k in
+                 zip(h.shape[2:], conv.stride, conv.padding, conv.dilation, conv.kernel_size)]
+        return F.conv_transpose2d(h, conv.weight, stride=conv.stride, padding=conv.padding,
+                                  dilation=conv.dilation,
+                                  output_padding=[i - s for i, s in zip(input_shape[2:], sizes)])
+    check.back_through_conv_function(right)
+
+    def turned(h, conv, input_shape):
+        flipped = torch.flip(conv.weight, dims=(2, 3))
+        sizes = [(o - 1) * s - 2 * p + d * (k - 1) + 1 for o, s, p, d, k in
+                 zip(h.shape[2:], conv.stride, conv.padding, conv.dilation, conv.kernel_size)]
+        return F.conv_transpose2d(h, flipped, stride=conv.stride, padding=conv.padding,
+                                  dilation=conv.dilation,
+                                  output_padding=[i - s for i, s in zip(input_shape[2:], sizes)])
+    with pytest.raises(check.WrongAnswer, match="turned by 180°"):
+        check.back_through_conv_function(turned)
+
+    def buggy(h, conv, input_shape):  # the exercise's code: turned kernel, stride ignored
+        flipped = torch.flip(conv.weight, dims=(2, 3))
+        return F.conv_transpose2d(h, flipped, padding=conv.padding)
+    with pytest.raises(check.WrongAnswer, match="turned by 180°"):
+        check.back_through_conv_function(buggy)
+
+    def no_stride(h, conv, input_shape):
+        return F.conv_transpose2d(h, conv.weight, padding=conv.padding, dilation=conv.dilation)
+    with pytest.raises(check.WrongAnswer, match=r"stride=2.*has shape"):
+        check.back_through_conv_function(no_stride)
+
+    def no_output_padding(h, conv, input_shape):
+        return F.conv_transpose2d(h, conv.weight, stride=conv.stride, padding=conv.padding,
+                                  dilation=conv.dilation)
+    with pytest.raises(check.WrongAnswer, match="has shape"):
+        check.back_through_conv_function(no_output_padding)
+
+    def by_autograd(h, conv, input_shape):
+        x = torch.zeros(input_shape, dtype=h.dtype, requires_grad=True)
+        return torch.autograd.grad(conv(x), x, h)[0]
+    with pytest.raises(check.WrongAnswer, match="calls grad"):
+        check.back_through_conv_function(by_autograd)
+    with pytest.raises(check.WrongAnswer, match="calls conv_backward"):
+        check.back_through_conv_function(lambda h, conv, shape: models.conv_backward(h, conv, shape))
+
+
+def test_chapter13_switchless_unpooling_and_the_prediction():
+    import torch
+    import torch.nn.functional as F
+
+    def spread(h, shape):
+        return h.repeat_interleave(2, dim=2).repeat_interleave(2, dim=3) / 4
+
+    def corner(h, shape):
+        out = torch.zeros(shape)
+        out[:, :, ::2, ::2] = h
+        return out
+    check.switchless_unpool_answer(spread, "proportional")
+    check.switchless_unpool_answer(corner, "proportional")
+    for wrong in ("identical", "unrelated", "mirrored"):
+        with pytest.raises(check.WrongAnswer, match="not what happens"):
+            check.switchless_unpool_answer(spread, wrong)
+    with pytest.raises(check.WrongAnswer, match="should be one of"):
+        check.switchless_unpool_answer(spread, "same")
+    with pytest.raises(check.WrongAnswer, match="not linear"):
+        check.switchless_unpool_answer(lambda h, shape: spread(h, shape) ** 2, "proportional")
+    with pytest.raises(check.WrongAnswer, match="outside the 2×2 window"):
+        check.switchless_unpool_answer(
+            lambda h, shape: F.interpolate(h, size=shape[2:], mode="bilinear"), "proportional")
+    with pytest.raises(check.WrongAnswer, match="loses the value"):
+        check.switchless_unpool_answer(lambda h, shape: torch.zeros(shape), "proportional")
+    with pytest.raises(check.WrongAnswer, match="shape"):
+        check.switchless_unpool_answer(lambda h, shape: h, "proportional")
+    with pytest.raises(check.WrongAnswer, match="calls max_unpool2d"):
+        check.switchless_unpool_answer(lambda h, shape: F.max_unpool2d(h, h.long(), 2),
+                                       "proportional")
+
+
 # ---------------------------------------------------------------- chapter 14
 
 
 # ---------------------------------------------------------------- chapter 15
+
+
+def test_chapter15_sizes_names_the_level_not_the_size():
+    sizes = [(30, 84), (15, 42), (7, 21), (3, 10)]
+    paddings = [(0, 0), (1, 0), (1, 1)]
+    check.unet_sizes_answer(sizes, paddings)
+    for wrong_sizes, message in [([(30, 84), (15, 42), (8, 21), (4, 11)], r"sizes\[2\]: the height"),
+                                 ([(30, 84), (15, 42), (7, 21), (3, 11)], r"sizes\[3\]: the width"),
+                                 ([(28, 56)] + sizes[1:], r"sizes\[0\]"),
+                                 (sizes[:3], "4 pairs")]:
+        with pytest.raises(check.WrongAnswer, match=message):
+            check.unet_sizes_answer(wrong_sizes, paddings)
+    for wrong_paddings, message in [([(0, 0), (0, 0), (1, 1)], r"paddings\[1\]: the height"),
+                                    ([(0, 0), (1, 0), (1, 0)], r"paddings\[2\]: the width"),
+                                    ([(0, 0), (1, 0), (2, 1)], "0 or 1"),
+                                    ([(0, 0), (1, 1), (0, 0)], r"paddings\[1\]")]:
+        with pytest.raises(check.WrongAnswer, match=message) as caught:
+            check.unet_sizes_answer(sizes, wrong_paddings)
+        assert "(1, 1)" not in str(caught.value)
+    with pytest.raises(check.WrongAnswer, match="whole number"):
+        check.unet_sizes_answer([(30, 84), (15, 42), (7.5, 21), (3, 10)], paddings)
+
+
+def test_chapter15_iou_catches_slips_without_the_values():
+    from tconv.data import digit_canvases, load_mnist
+
+    _, (x_test, y_test) = load_mnist()
+    masks = digit_canvases(x_test, y_test, 50, seed=1)[1]
+    ious = [10 / 12, 3 / 5, 2 / 4]
+    accuracy = float(np.mean(masks == 0))
+    miou = accuracy / 11
+    check.iou_answer(ious, accuracy, miou, masks)
+    check.iou_answer(np.array(ious), np.float32(accuracy), miou, masks)
+    for wrong, message in [([10 / 11, 3 / 5, 2 / 4], r"ious\[0\].*too large"),
+                           ([10 / 12, 3 / 8, 2 / 4], r"ious\[1\].*too small"),
+                           ([10 / 12, 3 / 5, 2 / 2], r"ious\[2\].*too large"),  # 2/|truth|
+                           ([10 / 12, 3 / 5], "three numbers"), (0.6, "list of three")]:
+        with pytest.raises(check.WrongAnswer, match=message):
+            check.iou_answer(wrong, accuracy, miou, masks)
+    for lazy, message in [((1.0, miou), "lazy_accuracy is too large"),
+                          ((100 * accuracy, miou), "percentage"),
+                          ((accuracy, accuracy), "lazy_mean_iou is too large"),  # no mean
+                          ((accuracy, accuracy / 10), "lazy_mean_iou is too large"),  # 10 classes
+                          ((accuracy, 0.0), "too small")]:
+        with pytest.raises(check.WrongAnswer, match=message) as caught:
+            check.iou_answer(ious, *lazy, masks)
+        assert f"{accuracy:.3f}"[:5] not in str(caught.value)
+
+
+def test_chapter15_strided_up_needs_the_shape_and_no_holes():
+    from torch import nn
+
+    check.strided_up_answer(nn.ConvTranspose2d(64, 32, 3, stride=2, padding=1,
+                                               output_padding=(0, 1)))
+    check.strided_up_answer(nn.ConvTranspose2d(64, 32, 5, stride=2, padding=2,
+                                               output_padding=(0, 1)))
+    for up, message in [(nn.ConvTranspose2d(64, 32, 2, stride=2), "8×14"),
+                        (nn.ConvTranspose2d(64, 32, 3, stride=2, padding=1), "width should"),
+                        (nn.ConvTranspose2d(64, 32, 1, stride=2, output_padding=(0, 1)), "holes"),
+                        (nn.ConvTranspose2d(64, 32, 3, stride=1, padding=1), "stride"),
+                        (nn.ConvTranspose2d(32, 32, 3, stride=2, padding=1,
+                                            output_padding=(0, 1)), "64"),
+                        (nn.Conv2d(64, 32, 3), "ConvTranspose2d")]:
+        with pytest.raises(check.WrongAnswer, match=message):
+            check.strided_up_answer(up)
+
+
+def test_chapter15_merge_catches_the_misaligned_skip():
+    import torch
+    import torch.nn.functional as F
+
+    def buggy_merge(up, x, skip):
+        y = up(x)
+        y = F.pad(y, (0, skip.shape[3] - y.shape[3], skip.shape[2] - y.shape[2], 0))
+        return torch.cat([skip, y], dim=1)
+
+    def cropped_skip(up, x, skip):
+        y = up(x)
+        return torch.cat([skip[:, :, :y.shape[2], :y.shape[3]], y], dim=1)
+
+    def upsampled_first(up, x, skip):
+        y = F.pad(up(x), (0, skip.shape[3] - up(x).shape[3], 0, skip.shape[2] - up(x).shape[2]))
+        return torch.cat([y, skip], dim=1)
+
+    def fixed(up, x, skip):
+        y = up(x)
+        y = F.pad(y, (0, skip.shape[3] - y.shape[3], 0, skip.shape[2] - y.shape[2]))
+        return torch.cat([skip, y], dim=1)
+
+    check.merge_function(fixed)
+    for fn, message in [(buggy_merge, "shifted"), (cropped_skip, "returns shape"),
+                        (upsampled_first, "should be the skip")]:
+        with pytest.raises(check.WrongAnswer, match=message):
+            check.merge_function(fn)
+    with pytest.raises(check.WrongAnswer, match="tensor"):
+        check.merge_function(lambda up, x, skip: None)

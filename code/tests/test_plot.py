@@ -61,3 +61,25 @@ def test_learning_curves_confusion_and_grid_for_part4():
     assert sum(ax.get_visible() for ax in fig.axes) == 13 and len(fig.axes) == 15
     with pytest.raises(ValueError, match="13 images but 2 titles"):
         plot.show_image_grid(np.zeros((13, 5, 5)), ["a", "b"], "Grid", "pictures")
+
+
+def test_show_image_rows_centres_signed_rows_on_zero():
+    import pytest
+
+    photos = np.full((3, 4, 4), 0.5)
+    signed = np.stack([np.linspace(-1, 3, 16).reshape(4, 4), -np.ones((4, 4))])
+    fig = plot.show_image_rows([photos, signed], ["patches", "reconstructions"], "Rows",
+                               "pictures", cmaps=[plot.PHOTO, plot.SIGNED],
+                               titles=[["a", "b", "c"], ["d", "e"]])
+    assert fig._suptitle.get_text() == "Rows"
+    assert sum(ax.get_visible() for ax in fig.axes) == 5 and len(fig.axes) == 6
+    assert fig.axes[0].get_ylabel() == "patches" and fig.axes[3].get_ylabel() == "reconstructions"
+    assert fig.axes[0].images[0].get_clim() == (0.0, 1.0)
+    assert fig.axes[3].images[0].get_clim() == (-3.0, 3.0)  # white is zero
+    assert fig.axes[4].images[0].get_clim() == (-1.0, 1.0)  # each picture its own scale
+    assert [fig.axes[i].get_title() for i in (0, 4)] == ["a", "e"]
+    matplotlib.pyplot.close(fig)
+    with pytest.raises(ValueError, match="2 rows but 1 row_labels"):
+        plot.show_image_rows([photos, signed], ["x"], "Rows", "pictures")
+    with pytest.raises(ValueError, match=r"shape \(n, H, W\)"):
+        plot.show_image_rows([np.zeros((4, 4))], ["x"], "Rows", "pictures")
