@@ -2429,6 +2429,251 @@ def switchless_unpool_answer(fn, prediction):
 # ---------------------------------------------------------------- chapter 14
 
 
+def flat_upsamplers():
+    """The six candidate upsamplers of exercise ch14-flat, at their initial weights.
+
+    Each maps 8 channels of 7×7 to 4 channels of 14×14 (a dict ``letter -> module``).
+
+    >>> sorted(flat_upsamplers())
+    ['A', 'B', 'C', 'D', 'E', 'F']
+    """
+    import torch
+    from torch import nn
+
+    from .upsample import icnr_weight
+
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(14)
+        layers = {
+            "A": nn.ConvTranspose2d(8, 4, 4, stride=2, padding=1),
+            "B": nn.ConvTranspose2d(8, 4, 2, stride=2),
+            "C": nn.Sequential(nn.Upsample(scale_factor=2, mode="bilinear"),
+                               nn.Conv2d(8, 4, 3, padding=1)),
+            "D": nn.Sequential(nn.Conv2d(8, 16, 3, padding=1), nn.PixelShuffle(2)),
+            "E": nn.Sequential(nn.Conv2d(8, 16, 3, padding=1), nn.PixelShuffle(2)),
+            "F": nn.ConvTranspose2d(8, 4, 4, stride=2, padding=1),
+        }
+        with torch.no_grad():
+            small = layers["E"][0].weight[::4]  # one 8 -> 4 convolution, repeated by ICNR
+            layers["E"][0].weight.copy_(torch.tensor(icnr_weight(small.numpy(), 2)))
+            layers["E"][0].bias.copy_(layers["E"][0].bias[::4].repeat_interleave(4))
+            uniform = torch.rand(8, 4, 1, 1) - 0.5  # every tap of a kernel the same
+            layers["F"].weight.copy_(uniform.expand(8, 4, 4, 4))
+    return layers
+
+
+def _flat_output(layer):
+    """True if ``layer`` turns a flat 8×7×7 input into a 14×14 output that is flat inside."""
+    import torch
+
+    levels = torch.linspace(0.2, 1.0, 8).reshape(1, 8, 1, 1)
+    with torch.no_grad():
+        y = layer(levels.expand(1, 8, 7, 7).contiguous())[0, :, 4:-4, 4:-4]
+    spread = (y.amax(dim=(1, 2)) - y.amin(dim=(1, 2))).max().item()
+    return spread < 1e-5 * max(y.abs().max().item(), 1.0)
+
+
+def flat_upsamplers_answer(flat):
+    """Check exercise ch14-flat: the letters of the :func:`flat_upsamplers` whose output,
+    for a flat input, is flat away from the borders. The message counts mistakes only.
+
+    >>> flat_upsamplers_answer({"C", "E", "F"})
+    Correct: the upsamplers that keep a flat input flat.
+    """
+    layers = flat_upsamplers()
+    if isinstance(flat, str):
+        flat = [flat] if len(flat) == 1 else list(flat)
+    try:
+        chosen = {str(letter).upper() for letter in flat}
+    except TypeError:
+        raise WrongAnswer("flat should be a set of letters, such as {'A', 'B'}.") from None
+    strangers = sorted(chosen - set(layers))
+    if strangers:
+        raise WrongAnswer(f"{strangers} are not among the upsamplers A to F.")
+    truth = {letter for letter, layer in layers.items() if _flat_output(layer)}
+    wrong_in, missing = chosen - truth, truth - chosen
+    if wrong_in:
+        raise WrongAnswer(f"your set holds {len(wrong_in)} upsampler(s) whose output is not flat: "
+                          f"compare the polyphase sums of their kernels, phase by phase.")
+    if missing:
+        raise WrongAnswer(f"your set misses {len(missing)} upsampler(s) whose output is flat.")
+    correct("the upsamplers that keep a flat input flat")
+
+
+def _mirror_paddings(input_size, kernel_size, padding, stride=2, depth=2):
+    """Sizes down an encoder of ``depth`` equal convolutions, and the ``output_padding`` of
+    each layer of the mirror decoder, in the order the decoder applies them."""
+    sizes = [input_size]
+    for _ in range(depth):
+        sizes.append(shapes.conv2d_output_size(sizes[-1], kernel_size, stride, padding))
+    paddings = [shapes.conv_remainder(size, kernel_size, stride, padding)
+                for size in reversed(sizes[:-1])]
+    return sizes, tuple(paddings)
+
+
+def _pair_of_paddings(value, name):
+    try:
+        pair = tuple(value)
+    except TypeError:
+        raise WrongAnswer(f"{name} should be a pair (up2's, up1's), not {value!r}.") from None
+    if len(pair) != 2 or not all(is_int_like(v) for v in pair):
+        raise WrongAnswer(f"{name} should be a pair of two ints (up2's output_padding, then "
+                          f"up1's), not {value!r}.")
+    if not all(0 <= v < 2 for v in pair):
+        raise WrongAnswer(f"{name} = {pair}: with stride 2, output_padding is 0 or 1.")
+    return tuple(int(v) for v in pair)
+
+
+def output_padding_design_answer(paddings_27, kernel_size, padding, paddings_27_design):
+    """Check exercise ch14-sizes: the decoder's output paddings for 27×27 digits with the
+    chapter's encoder (k = 3, s = 2, p = 1); a design (k, p) with stride 2 that takes 28 to
+    14 to 7 with a mirror decoder that needs no output_padding; and that design's output
+    paddings for 27×27 digits. Pairs are (up2's, up1's): in the order the decoder runs.
+
+    >>> output_padding_design_answer((1, 0), 4, 1, (1, 1))
+    Correct: the output paddings for 27 and a design that needs none for 28.
+    """
+    paddings_27 = _pair_of_paddings(paddings_27, "paddings_27")
+    if paddings_27 != _mirror_paddings(27, 3, 1)[1]:
+        raise WrongAnswer("paddings_27 is not right: follow 27 through the chapter's encoder "
+                          "with the size formula, note each layer's remainder, and remember "
+                          "that up2 undoes conv2.")
+    if not (is_int_like(kernel_size) and is_int_like(padding)):
+        raise WrongAnswer(f"kernel_size and padding should be ints, not {kernel_size!r} and "
+                          f"{padding!r}.")
+    if kernel_size < 2 or not 0 <= padding < kernel_size:
+        raise WrongAnswer(f"kernel_size={kernel_size}, padding={padding}: need a kernel of at "
+                          f"least 2 (a 1×1 kernel with stride 2 skips pixels) and "
+                          f"0 <= padding < kernel_size.")
+    sizes, paddings = _mirror_paddings(28, int(kernel_size), int(padding))
+    if sizes != [28, 14, 7]:
+        raise WrongAnswer(f"with kernel_size={kernel_size}, padding={padding} and stride 2 the "
+                          f"encoder goes {' -> '.join(map(str, sizes))}, not 28 -> 14 -> 7.")
+    if any(paddings):
+        raise WrongAnswer(f"with kernel_size={kernel_size}, padding={padding} the decoder still "
+                          f"needs output_padding to come back to 28: some layer leaves a "
+                          f"remainder.")
+    design = _pair_of_paddings(paddings_27_design, "paddings_27_design")
+    if design != _mirror_paddings(27, int(kernel_size), int(padding))[1]:
+        raise WrongAnswer(f"paddings_27_design is not right for kernel_size={kernel_size}, "
+                          f"padding={padding}: follow 27 through your encoder, layer by layer.")
+    correct("the output paddings for 27 and a design that needs none for 28")
+
+
+def _free_decoder_in_torch(model, code, swap=False, crop_start=True):
+    """The free decoder of ``model`` on an NCHW ``code``, possibly with the kernels'
+    rows and columns swapped or with the crop of each layer at the bottom and right."""
+    import torch
+    import torch.nn.functional as F
+
+    h = code
+    for number, up in enumerate((model.up2, model.up1)):
+        weight = up.weight.transpose(2, 3) if swap else up.weight
+        full = F.conv_transpose2d(h, weight, up.bias, stride=2)  # 2i + 1 rows
+        h = full[..., 1:, 1:] if crop_start else full[..., :-1, :-1]
+        h = torch.relu(h) if number == 0 else torch.sigmoid(h)
+    return h
+
+
+def ported_decoder_function(fn):
+    """Check ``fn(model)``: a Keras model that computes ``model.decode`` of a ``"free"``
+    autoencoder (:func:`tconv.models.autoencoder`) on NHWC codes (N, 7, 7, c2), giving NHWC
+    images (N, 28, 28, 1). The check builds new decoders with other channel counts.
+
+    Examples
+    --------
+    >>> import keras
+    >>> def keras_decoder(model):
+    ...     layers = [keras.Input((7, 7, model.up2.in_channels))]
+    ...     for up, activation in ((model.up2, "relu"), (model.up1, "sigmoid")):
+    ...         w = up.weight.detach().numpy()
+    ...         layer = keras.layers.Conv2DTranspose(w.shape[1], 3, strides=2)
+    ...         layers += [layer, keras.layers.Cropping2D(((1, 0), (1, 0))),
+    ...                    keras.layers.Activation(activation)]
+    ...     ported = keras.Sequential(layers)
+    ...     for up, layer in ((model.up2, ported.layers[0]), (model.up1, ported.layers[3])):
+    ...         layer.set_weights([up.weight.detach().numpy().transpose(2, 3, 1, 0),
+    ...                            up.bias.detach().numpy()])
+    ...     return ported
+    >>> ported_decoder_function(keras_decoder)
+    Correct: your Keras decoder reproduces the PyTorch decoder in all 2 cases.
+    """
+    import keras
+    import torch
+
+    from .models import autoencoder
+
+    rng = np.random.default_rng(14)
+    cases = ((16, 8), (6, 4))
+    for seed, channels in enumerate(cases):
+        model = autoencoder("free", seed=seed, channels=channels).eval()
+        with torch.no_grad():
+            for up in (model.up2, model.up1):
+                up.bias.copy_(torch.tensor(rng.standard_normal(up.bias.shape) * 0.3))
+        code = torch.tensor(rng.random((2, channels[1], 7, 7)), dtype=torch.float32)
+        with torch.no_grad():
+            expected = model.decode(code).numpy()
+            shifted = _free_decoder_in_torch(model, code, crop_start=False).numpy()
+            swapped = _free_decoder_in_torch(model, code, swap=True).numpy()
+        what = f"your Keras decoder for channels={channels}"
+        ported = call(fn, (model,), f"keras_decoder(model) for channels={channels}")
+        if not isinstance(ported, keras.Model):
+            raise WrongAnswer(f"keras_decoder(model) returns a {type(ported).__name__}, not a "
+                              f"Keras model.")
+        answer = call(lambda: np.asarray(ported(code.numpy().transpose(0, 2, 3, 1),
+                                                training=False)), (), what)
+        if answer.shape != (2, 28, 28, 1):
+            raise WrongAnswer(f"{what} turns codes of shape (2, 7, 7, {channels[1]}) into shape "
+                              f"{answer.shape}, expected (2, 28, 28, 1) in NHWC.")
+        answer = answer.transpose(0, 3, 1, 2)
+        if np.allclose(answer, expected, atol=1e-4):
+            continue
+        if np.allclose(answer, shifted, atol=1e-4):
+            raise WrongAnswer(f"{what} gives PyTorch's pictures shifted by one pixel: each "
+                              f"layer keeps the wrong rows and columns of the full output "
+                              f"(which side does PyTorch's padding=1, output_padding=1 cut?).")
+        if np.allclose(answer, swapped, atol=1e-4):
+            raise WrongAnswer(f"{what} uses kernels whose rows and columns are swapped: check "
+                              f"the permutation of the weight's axes.")
+        compare_arrays(answer, expected, what, atol=1e-4)
+    correct(f"your Keras decoder reproduces the PyTorch decoder in all {len(cases)} cases")
+
+
+def psnr_by_hand_answer(psnr_patch, gain):
+    """Check exercise ch14-psnr: the PSNR of a 28×28 reconstruction that is exact except for
+    a 4×4 patch off by 0.5 (pixels in [0, 1]), and the dB gained by halving every error.
+
+    >>> import math
+    >>> psnr_by_hand_answer(10 * math.log10(784 / 4), 20 * math.log10(2))
+    Correct: the PSNR by hand, and what halving the error gains.
+    """
+    import math
+
+    for name, value in (("psnr_patch", psnr_patch), ("gain", gain)):
+        try:
+            float(value)
+        except (TypeError, ValueError):
+            raise WrongAnswer(f"{name} should be a number of decibels, not {value!r}.") from None
+    mse = 16 * 0.5 ** 2 / 784
+    truth = 10 * math.log10(1 / mse)
+    tolerance = 0.05  # an answer rounded to one decimal passes
+    value = float(psnr_patch)
+    if abs(value - 20 * math.log10(1 / mse)) < tolerance:
+        raise WrongAnswer("psnr_patch is too large: PSNR is 10·log10(peak² / MSE), and the MSE "
+                          "is already a square.")
+    if abs(value - truth) > tolerance:
+        raise WrongAnswer(f"psnr_patch is too {'large' if value > truth else 'small'}: the MSE "
+                          f"is the mean over all 784 pixels, the exact ones included.")
+    best = 20 * math.log10(2)
+    value = float(gain)
+    if abs(value - best / 2) < tolerance:
+        raise WrongAnswer("gain is too small: halving each error divides each *squared* error "
+                          "by 4.")
+    if abs(value - best) > tolerance:
+        raise WrongAnswer(f"gain is too {'large' if value > best else 'small'}.")
+    correct("the PSNR by hand, and what halving the error gains")
+
+
 # ---------------------------------------------------------------- chapter 15
 
 

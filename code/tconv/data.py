@@ -163,3 +163,121 @@ def load_mnist():
 
 
 # ---------------------------------------------------------------- chapter 15: digit canvases
+
+
+def digit_canvases(images, labels, count, size=(28, 56), jitter=6, threshold=127, seed=0,
+                   layout=False):
+    """Canvases with two digits side by side, and a class label for every pixel.
+
+    Each canvas is ``size`` pixels of black on which two of ``images`` are placed, one
+    near the left edge and one near the right edge; where they overlap, the canvas
+    keeps the brighter of the two values (``np.maximum``). Its mask gives every
+    pixel a class:
+
+    - ``0`` (background) where the canvas is at most ``threshold``;
+    - ``1 + label`` where the canvas exceeds ``threshold``: the label of the digit that
+      gives the canvas its value there, that is, the brighter of the two; where both
+      are equally bright, the right-hand digit.
+
+    The random choices come from ``numpy.random.default_rng(seed)``, drawn in this
+    order, each for all canvases at once: the two digits (indices into ``images``,
+    uniform, ``(count, 2)``, the left one first), their top rows (uniform in
+    ``0 .. H - h``, ``(count, 2)``), the left digit's first column (uniform in
+    ``0 .. jitter``) and the right digit's first column (uniform in
+    ``W - w - jitter .. W - w``), where ``(h, w)`` is the size of one digit. The same
+    arguments give the same canvases on every machine.
+
+    Parameters
+    ----------
+    images : array of uint8, shape (N, h, w)
+        The digits, as :func:`load_mnist` returns them. Build training canvases from
+        the training split and held-out canvases from the test split, so that no
+        digit is in both.
+    labels : array of int, shape (N,)
+        Their classes, ``0 .. 9`` for MNIST.
+    count : int
+        Number of canvases.
+    size : pair of int
+        ``(H, W)``, the canvas size; ``H >= h`` and ``W >= w + jitter``.
+    jitter : int
+        How far, in pixels, each digit may move away from its edge.
+    threshold : int
+        Pixels brighter than this (0-254) belong to a digit.
+    seed : int
+        Seeds the generator.
+    layout : bool
+        Also return where the digits went.
+
+    Returns
+    -------
+    canvases : array of uint8, shape (count, H, W)
+    masks : array of uint8, shape (count, H, W)
+        ``0`` for background, ``1 + label`` for a digit's pixels.
+    placement : dict of int arrays, shape (count, 2), only if ``layout``
+        ``"index"`` (into ``images``), ``"digit"`` (its label), ``"row"`` and
+        ``"column"`` (of its top left corner), left digit first.
+
+    Examples
+    --------
+    >>> (x_train, y_train), _ = load_mnist()
+    >>> canvases, masks = digit_canvases(x_train, y_train, 3, seed=0)
+    >>> canvases.shape, canvases.dtype, masks.shape, masks.dtype
+    ((3, 28, 56), dtype('uint8'), (3, 28, 56), dtype('uint8'))
+    >>> bool(((masks > 0) == (canvases > 127)).all())
+    True
+    >>> digits = digit_canvases(x_train, y_train, 3, seed=0, layout=True)[2]["digit"]
+    >>> bool((np.unique(masks) == np.unique(np.r_[0, 1 + digits.ravel()])).all())
+    True
+    """
+    fn = "digit_canvases"
+    if not isinstance(images, np.ndarray) or images.dtype != np.uint8 or images.ndim != 3:
+        raise TypeError(f"{fn}: images must be a uint8 array of shape (N, h, w), as load_mnist() "
+                        f"returns; got {type(images).__name__} "
+                        f"{getattr(images, 'dtype', '')} {getattr(images, 'shape', '')}.")
+    labels = np.asarray(labels)
+    if labels.shape != (len(images),) or not np.issubdtype(labels.dtype, np.integer):
+        raise ValueError(f"{fn}: labels must be ints of shape ({len(images)},), one per image; "
+                         f"got {labels.dtype} of shape {labels.shape}.")
+    if len(images) == 0:
+        raise ValueError(f"{fn}: images is empty; need at least one digit.")
+    if labels.min() < 0 or labels.max() > 254:
+        raise ValueError(f"{fn}: labels must be in 0 .. 254 (mask classes are 1 + label, "
+                         f"uint8); got values from {labels.min()} to {labels.max()}.")
+    for name, value in (("count", count), ("jitter", jitter), ("threshold", threshold),
+                        ("seed", seed)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            raise TypeError(f"{fn}: {name}={value!r} must be an int; got {type(value).__name__}.")
+    if count < 0 or jitter < 0 or seed < 0:
+        raise ValueError(f"{fn}: count={count}, jitter={jitter} and seed={seed} must be >= 0.")
+    if not 0 <= threshold <= 254:
+        raise ValueError(f"{fn}: threshold={threshold} must be in 0 .. 254 (a pixel belongs to "
+                         f"a digit where it is brighter than threshold).")
+    try:
+        height, width = (int(v) for v in size)
+    except (TypeError, ValueError):
+        raise TypeError(f"{fn}: size={size!r} must be a pair of ints (H, W).") from None
+    h, w = images.shape[1:]
+    if height < h or width < w + jitter:
+        raise ValueError(f"{fn}: size={size!r} is too small for {h}×{w} digits with "
+                         f"jitter={jitter}: need H >= {h} and W >= {w + jitter}.")
+    rng = np.random.default_rng(seed)
+    index = rng.integers(0, len(images), (count, 2))
+    row = rng.integers(0, height - h + 1, (count, 2))
+    column = np.stack([rng.integers(0, jitter + 1, count),
+                       rng.integers(width - w - jitter, width - w + 1, count)], axis=1)
+    canvases = np.zeros((count, height, width), np.uint8)
+    masks = np.zeros((count, height, width), np.uint8)
+    for n in range(count):
+        placed = np.zeros((2, height, width), np.uint8)  # each digit on its own black canvas
+        for side in range(2):
+            top, left = row[n, side], column[n, side]
+            placed[side, top:top + h, left:left + w] = images[index[n, side]]
+        canvases[n] = placed.max(axis=0)
+        winner = (placed[1] >= placed[0]).astype(np.intp)  # 0: left digit, 1: right digit
+        classes = 1 + labels[index[n]].astype(np.uint8)
+        masks[n] = np.where(canvases[n] > threshold, classes[winner], 0)
+    if not layout:
+        return canvases, masks
+    placement = {"index": index, "digit": labels[index].astype(np.int64), "row": row,
+                 "column": column}
+    return canvases, masks, placement

@@ -1,10 +1,11 @@
 """The networks of Part IV, as PyTorch modules, and a deconvnet that runs an encoder backwards.
 
 Chapter 12: LeNet-5 and a wider LeNet. Chapter 13: the deconvnet's way back through
-max pooling, ReLU and convolution (:func:`deconvnet_reconstruction`). Later chapters:
-autoencoders and a small segmentation network.
+max pooling, ReLU and convolution (:func:`deconvnet_reconstruction`). Chapter 14:
+convolutional autoencoders with four kinds of decoder (:func:`autoencoder`). Chapter 15:
+a small U-Net for segmentation (:func:`small_unet`).
 
-Each builder returns a ``torch.nn.Sequential`` with two named parts, as
+The LeNet builders return a ``torch.nn.Sequential`` with two named parts, as
 torchvision does: ``features``, the encoder (convolutions, ReLUs, max pooling),
 and ``classifier``, which flattens the encoder's output and maps it to 10
 class scores. Layers have names (``model.features.conv1``), so later chapters
@@ -728,13 +729,13 @@ def _small_unet_class():
             super().__init__()
             self.input_size = sizes[0]
 
-            def block(c_in, c_out, convolutions):
+            def block(c_in, c_out, convolutions, relu=True):
                 layers = []
                 for number in range(convolutions):
                     layers += [nn.Conv2d(c_in if number == 0 else c_out, c_out, 3, padding=1,
                                          bias=False),
                                nn.BatchNorm2d(c_out), nn.ReLU()]
-                return nn.Sequential(*layers)
+                return nn.Sequential(*(layers if relu else layers[:-1]))
 
             levels = len(widths) - 1
             self.encode = nn.ModuleList(
@@ -746,8 +747,9 @@ def _small_unet_class():
                 nn.ConvTranspose2d(widths[l + 1], widths[l], 2, stride=2,
                                    output_padding=paddings[l])
                 for l in range(levels))
-            self.decode = nn.ModuleList(
-                block(2 * widths[l], widths[l], 1 if l == 0 else 2) for l in range(levels))
+            self.decode = nn.ModuleList(  # decode[0] ends without ReLU: see small_unet
+                block(2 * widths[l], widths[l], 1 if l == 0 else 2, relu=l > 0)
+                for l in range(levels))
             self.head = nn.Conv2d(widths[0], classes, 1)
 
         def forward(self, x):
@@ -827,7 +829,10 @@ def small_unet(classes=11, width=8, input_size=(28, 56), levels=3, seed=None):
 
     Blocks are 3×3 convolutions (``padding=1``, so the size is kept) each followed
     by batch normalization and a ReLU: one convolution at level 0, where the maps
-    are largest, two elsewhere.
+    are largest, two elsewhere. The last block, ``decode[0]``, has no ReLU: the
+    head reads its normalized features as they are. (With a ReLU there, short
+    training runs on digit canvases often stalled at a network that separates ink
+    from background but not the digits.)
 
     For ``input_size=(28, 56)``, ``width=8``, ``levels=3``:
 
@@ -843,7 +848,7 @@ def small_unet(classes=11, width=8, input_size=(28, 56), levels=3, seed=None):
     up[1]      transposed 32→16              16×14×28
     decode[1]  conv 32→16, 16→16             16×14×28
     up[0]      transposed 16→8               8×28×56
-    decode[0]  conv 16→8                     8×28×56
+    decode[0]  conv 16→8, no ReLU            8×28×56
     head       1×1 convolution, 8→classes    11×28×56
     =========  ============================  ========
 

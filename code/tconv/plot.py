@@ -638,6 +638,6 @@ def show_segmentation(canvases, masks, title, predictions=None, class_names=None
     handles = [matplotlib.patches.Patch(facecolor=color, edgecolor="0.5", label=name)
                for color, name in zip(SEGMENT_COLORS, class_names)]
     fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 11),
-               fontsize=8, title="classes (wrong pixels in black)" if predictions is not None
-               else "classes", title_fontsize=8, handlelength=1.2, columnspacing=0.8)
+               fontsize=8, title="classes (last column: wrong pixels in black)"
+               if predictions is not None else "classes", title_fontsize=8, handlelength=1.2, columnspacing=0.8)
     return fig

@@ -888,6 +888,74 @@ def test_chapter13_switchless_unpooling_and_the_prediction():
 # ---------------------------------------------------------------- chapter 14
 
 
+def test_chapter14_flat_upsamplers_counts_mistakes_only():
+    check.flat_upsamplers_answer({"C", "E", "F"})
+    check.flat_upsamplers_answer("cef")
+    for guess in ({"A", "C", "E", "F"}, {"C", "E"}, set(), set("ABCDEF"), {"B", "C", "E", "F"}):
+        with pytest.raises(check.WrongAnswer, match=r"holds|misses") as caught:
+            check.flat_upsamplers_answer(guess)
+        assert "'C'" not in str(caught.value)
+    with pytest.raises(check.WrongAnswer, match="not among"):
+        check.flat_upsamplers_answer({"G"})
+
+
+def test_chapter14_output_padding_design():
+    for k, p, design in [(4, 1, (1, 1)), (2, 0, (1, 1)), (6, 2, (1, 1))]:
+        check.output_padding_design_answer((1, 0), k, p, design)
+    for answer, message in [(((1, 1), 4, 1, (1, 1)), "paddings_27 is not right"),
+                            (((0, 1), 4, 1, (1, 1)), "paddings_27 is not right"),
+                            (((1, 0), 3, 1, (1, 0)), "still needs output_padding"),
+                            (((1, 0), 4, 0, (0, 0)), "28 -> 13"),
+                            (((1, 0), 4, 1, (0, 0)), "paddings_27_design"),
+                            (((1, 0), 1, 0, (0, 0)), "at least 2"),
+                            (((1, 0), 4, 1, (2, 0)), "0 or 1"),
+                            (((1, 0), 4.0, 1, (1, 1)), "should be ints")]:
+        with pytest.raises(check.WrongAnswer, match=message):
+            check.output_padding_design_answer(*answer)
+
+
+def _keras_decoder(crop=((1, 0), (1, 0)), swap=False):
+    import keras
+
+    def build(model):
+        layers = [keras.Input((7, 7, model.up2.in_channels))]
+        for up, activation in ((model.up2, "relu"), (model.up1, "sigmoid")):
+            layers += [keras.layers.Conv2DTranspose(up.out_channels, 3, strides=2),
+                       keras.layers.Cropping2D(crop), keras.layers.Activation(activation)]
+        ported = keras.Sequential(layers)
+        for up, layer in ((model.up2, ported.layers[0]), (model.up1, ported.layers[3])):
+            w = up.weight.detach().numpy()
+            kernel = w.T if swap else w.transpose(2, 3, 1, 0)  # .T reverses every axis
+            layer.set_weights([kernel, up.bias.detach().numpy()])
+        return ported
+    return build
+
+
+def test_chapter14_ported_decoder_names_each_bug():
+    check.ported_decoder_function(_keras_decoder())
+    with pytest.raises(check.WrongAnswer, match="shifted by one pixel"):
+        check.ported_decoder_function(_keras_decoder(crop=((0, 1), (0, 1))))
+    with pytest.raises(check.WrongAnswer, match="rows and columns are swapped"):
+        check.ported_decoder_function(_keras_decoder(swap=True))
+    with pytest.raises(check.WrongAnswer, match="not a Keras model"):
+        check.ported_decoder_function(lambda model: model)
+    with pytest.raises(check.WrongAnswer, match="expected"):
+        check.ported_decoder_function(_keras_decoder(crop=((0, 0), (0, 0))))
+
+
+def test_chapter14_psnr_by_hand_never_shows_the_value():
+    import math
+
+    check.psnr_by_hand_answer(10 * math.log10(196), 6.0206)
+    check.psnr_by_hand_answer(22.9, 6.0)  # rounded to one decimal
+    for patch, gain, message in [(45.84, 6.02, "already a square"), (10.0, 6.02, "too small"),
+                                 (30.0, 6.02, "too large"), (22.92, 3.01, "squared"),
+                                 (22.92, 2.0, "too small"), (22.92, "six", "number")]:
+        with pytest.raises(check.WrongAnswer, match=message) as caught:
+            check.psnr_by_hand_answer(patch, gain)
+        assert "22.9" not in str(caught.value) and "6.02" not in str(caught.value)
+
+
 # ---------------------------------------------------------------- chapter 15
 
 

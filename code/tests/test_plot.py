@@ -83,3 +83,34 @@ def test_show_image_rows_centres_signed_rows_on_zero():
         plot.show_image_rows([photos, signed], ["x"], "Rows", "pictures")
     with pytest.raises(ValueError, match=r"shape \(n, H, W\)"):
         plot.show_image_rows([np.zeros((4, 4))], ["x"], "Rows", "pictures")
+
+
+def test_show_segmentation_colours_classes_and_names_regions():
+    import pytest
+
+    canvases = np.zeros((2, 10, 20))
+    masks = np.zeros((2, 10, 20), int)
+    masks[0, 2:6, 2:6] = 4  # digit 3: 16 pixels, named in its region
+    masks[1, 2:4, 12:14] = 9  # digit 8: only 4 pixels, too small to name
+    predicted = masks.copy()
+    predicted[0, 2:4, 2:6] = 6
+    fig = plot.show_segmentation(canvases, masks, "Masks", predictions=predicted)
+    assert len(fig.axes) == 8 and fig._suptitle.get_text() == "Masks"
+    true_ax, predicted_ax, wrong_ax = fig.axes[1], fig.axes[2], fig.axes[3]
+    assert [t.get_text() for t in true_ax.texts] == ["3"]
+    assert sorted(t.get_text() for t in predicted_ax.texts) == ["3", "5"]
+    assert wrong_ax.get_title() == "wrong pixels (8)"
+    assert len(fig.axes[5].texts) == 0  # 4 pixels of digit 8: too few to name
+    image = true_ax.images[0]
+    assert image.get_clim() == (-0.5, 10.5)
+    assert matplotlib.colors.to_hex(image.cmap(0)) == plot.SEGMENT_COLORS[0].lower()
+    legend = fig.legends[0]
+    assert [t.get_text() for t in legend.get_texts()][:3] == ["background", "0", "1"]
+    matplotlib.pyplot.close(fig)
+    fig = plot.show_segmentation(canvases, masks, "Masks only")
+    assert len(fig.axes) == 4
+    matplotlib.pyplot.close(fig)
+    with pytest.raises(ValueError, match="classes 0 .. 10"):
+        plot.show_segmentation(canvases, masks + 11, "x")
+    with pytest.raises(ValueError, match="same shape"):
+        plot.show_segmentation(canvases[:1], masks, "x")
