@@ -22,11 +22,19 @@ $(STAMP): requirements.txt code/pyproject.toml
 	MPLBACKEND=Agg $(BIN)/python -c "import matplotlib.pyplot"
 	touch $(STAMP)
 
+# `make book SOLUTIONS=hide`: the site without solutions, in $(NOSOLUTIONS)/_build/html (its own
+# folder: the default site in $(SITE) is untouched). .ci/homework.py writes the configuration.
 book: $(STAMP)
+ifeq ($(SOLUTIONS),hide)
+	$(BIN)/python .ci/homework.py book-config $(NOSOLUTIONS)/_config.yml
+	$(BIN)/jupyter-book build . -W --keep-going --config $(NOSOLUTIONS)/_config.yml --path-output $(NOSOLUTIONS)
+	@echo "The book without solutions is built: open file://$(CURDIR)/$(NOSOLUTIONS)/_build/html/index.html"
+else
 	$(BIN)/jupyter-book build . -W --keep-going
 	@echo "The book is built: open file://$(CURDIR)/$(SITE)/index.html"
+endif
 
-test: test-code test-notebooks test-site
+test: test-code test-notebooks test-site test-homework
 
 test-code: $(STAMP)
 	$(BIN)/python -m pytest code
@@ -53,3 +61,36 @@ execute: $(STAMP)
 
 clean:
 	rm -rf _build
+
+# ---------------------------------------------------------------- homework (instructors)
+# nbgrader and what it needs, pinned in requirements-instructor.txt, installed into .venv on the
+# first `make student`/`make grade`; students never need it. See chapters/instructors.md.
+ISTAMP           := $(VENV)/.installed-instructor
+CH               ?=
+SUBMISSIONS      ?=
+TIMEOUT          ?= 120
+NOTEBOOK_TIMEOUT ?= 900
+SOLUTIONS        ?= show
+NOSOLUTIONS      := _build/nosolutions
+
+.PHONY: instructor student grade test-homework
+
+instructor: $(ISTAMP)
+
+$(ISTAMP): $(STAMP) requirements-instructor.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-instructor.txt
+	touch $(ISTAMP)
+
+# `make student` (every chapter) or `make student CH=05` (one): _build/student/<part>/<notebook>.ipynb
+student: $(ISTAMP)
+	$(BIN)/python .ci/homework.py student $(if $(CH),--chapter $(CH))
+
+# `make grade SUBMISSIONS=dir` with dir/<student>/<notebook>.ipynb: _build/grades/grades.csv and
+# _build/grades/feedback/<student>/<notebook>.html. TIMEOUT: seconds per cell; NOTEBOOK_TIMEOUT:
+# seconds per notebook, after which its kernel is killed and it scores 0.
+grade: $(ISTAMP)
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=dir  (dir/<student>/<notebook>.ipynb)"; exit 2; }
+	$(BIN)/python .ci/homework.py grade $(SUBMISSIONS) --timeout $(TIMEOUT) --notebook-timeout $(NOTEBOOK_TIMEOUT)
+
+test-homework: $(ISTAMP)
+	$(BIN)/python -m pytest -q -p no:cacheprovider .ci/test_homework.py

@@ -6,7 +6,7 @@ Usage: python .ci/bench.py        (what `make bench` runs; not a test)
 Budgets of the course: each notebook at most 60 s and 1.5 GB peak resident memory on a
 2-core machine (Binder gives 2 GB); the whole book at most 5 minutes; the fastest NumPy
 method of tconv.conv_transpose2d within 3x of torch.nn.functional.conv_transpose2d at
-N=8, C_in=64, C_out=32, 32x32 input, k=4, s=2, p=1, float32, 2 threads. Exits 1 if a
+N=8, c_in=64, c_out=32, 32x32 input, k=4, s=2, p=1, float32, 2 threads. Exits 1 if a
 budget is exceeded. Each notebook runs in its own child process, so that the peak memory
 of its kernel (getrusage of the reaped child) is its own.
 """
@@ -90,7 +90,7 @@ def main():
         over.append("total")
 
     print()
-    print("conv_transpose2d, N=8, C_in=64, C_out=32, 32x32, k=4, s=2, p=1, float32, 2 threads")
+    print("conv_transpose2d, N=8, c_in=64, c_out=32, 32x32, k=4, s=2, p=1, float32, 2 threads")
     result = subprocess.run([sys.executable, __file__, "--speed"], capture_output=True, text=True,
                             check=True, env={**os.environ, **THREADS})
     times = json.loads(result.stdout.strip().splitlines()[-1])

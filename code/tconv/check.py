@@ -9,9 +9,19 @@ shape, which entry, which test case. For example::
 Checks come in two kinds: ``*_answer`` checks a value you computed, and
 ``*_function`` calls a function you wrote on many cases and compares it with
 ``tconv``'s tested version.
+
+Every check belongs to one exercise (``@exercise("ch5-need")``). An exercise still as the
+student version hands it out (an answer that is ``...`` or None, a function that returns
+nothing or raises ``NotImplementedError``) gets one line, :class:`NotAnswered`::
+
+    NotAnswered: ch5-need: not answered yet.
 """
 
+import functools
+import inspect
 import itertools
+import re
+import types
 
 import numpy as np
 
@@ -23,6 +33,22 @@ from .matrix import conv_matrix, im2col
 class WrongAnswer(AssertionError):
     """An answer that is not right; the message says what is wrong."""
 
+    def _render_traceback_(self):
+        """In IPython, show the student's cell and the message, not the check's own frames."""
+        from IPython import get_ipython
+
+        formatter = get_ipython().InteractiveTB
+        kept, frames, tb = None, [], self.__traceback__
+        while tb is not None and tb.tb_frame.f_globals.get("__name__") != __name__:
+            frames.append(tb)
+            tb = tb.tb_next
+        try:
+            for old in reversed(frames):
+                kept = types.TracebackType(kept, old.tb_frame, old.tb_lasti, old.tb_lineno)
+            return formatter.structured_traceback(type(self), self, kept)
+        except Exception:  # pragma: no cover - then the usual traceback, all frames
+            return formatter.structured_traceback(type(self), self, self.__traceback__)
+
 
 def correct(message):
     """Print the line that says an answer is right.
@@ -31,6 +57,20 @@ def correct(message):
     Correct: all 3 cases.
     """
     print(f"Correct: {message}.")
+
+
+def type_name(value):
+    """The type of ``value`` as a student would name it, for "... must be X; got Y." messages.
+
+    >>> type_name("12"), type_name(2.5), type_name(np.zeros(2))
+    ('str', 'float', 'ndarray')
+    """
+    return type(value).__name__
+
+
+def _not_numbers(value):
+    """True if ``value`` is plainly not numbers (text, a dict, a set, a function)."""
+    return isinstance(value, (str, bytes, dict, set, frozenset)) or callable(value)
 
 
 def format_call(name, arguments):
@@ -61,6 +101,9 @@ def compare_arrays(answer, expected, what="your answer", atol=1e-6):
                           f"Did you forget to return it?")
     if hasattr(answer, "toarray"):
         answer = answer.toarray()
+    if _not_numbers(answer):
+        raise WrongAnswer(f"{what} must be an array of numbers of shape {expected.shape}; "
+                          f"got {type_name(answer)}.")
     try:
         answer = np.asarray(answer, dtype=float)
     except (TypeError, ValueError) as error:
@@ -95,13 +138,46 @@ def compare_values(answer, expected, what):
 def call(fn, arguments, what):
     """Call a student's function; if it fails, say on which case, as a :class:`WrongAnswer`.
 
+    A function that raises ``NotImplementedError``, returns ``...``, or returns None the first
+    time a check calls it, is not answered yet (:class:`NotAnswered`).
+
     >>> call(len, ([1, 2],), "len of a list")
     2
     """
+    __tracebackhide__ = True  # noqa: F841
+    first = not _running or _running[-1]["calls"] == 0
+    own = None if _running else getattr(fn, "__name__", None)  # in a check: the check's name
+    if _running:
+        _running[-1]["calls"] += 1
     try:
-        return fn(*arguments)
-    except Exception as error:  # the student's code failed: say on which case
+        result = fn(*arguments)
+    except NotImplementedError as error:
+        if "switched off" not in str(error):  # not a library the check switched off (_Forbidden)
+            raise NotAnswered(not_answered_message(own)) from None
         raise WrongAnswer(f"{what} raised {type(error).__name__}: {error}") from error
+    except Exception as error:  # the student's code failed: say on which case
+        tb = error.__traceback__  # show the student's frames, not the check's
+        while tb is not None and tb.tb_frame.f_globals.get("__name__") == __name__:
+            tb = tb.tb_next
+        raise WrongAnswer(f"{what} raised {type(error).__name__}: {error}") from (
+            error.with_traceback(tb) if tb is not None else None)
+    if result is Ellipsis or (result is None and first):
+        raise NotAnswered(not_answered_message(own))
+    return result
+
+
+def converted(fn, convert):
+    """``fn`` with ``convert`` applied to what it returns, unless that is None or ``...``
+    (so that :func:`call` can still tell an unanswered function).
+
+    >>> converted(lambda n: [n, n], tuple)(2), converted(lambda n: None, tuple)(2)
+    ((2, 2), None)
+    """
+    def run(*arguments):
+        result = fn(*arguments)
+        return result if result is None or result is Ellipsis else convert(result)
+
+    return run
 
 
 def function_cases(fn, reference, cases, name):
@@ -110,9 +186,10 @@ def function_cases(fn, reference, cases, name):
     >>> function_cases(lambda a: a + 1, lambda a: a + 1, [{"a": 1}, {"a": 2}], "f")
     Correct: f agrees on all 2 cases.
     """
+    own = _running[-1]["own"] if _running else None  # the student's name for the function
     for case in cases:
         expected = reference(**case)
-        what = format_call(name, case)
+        what = format_call(own or name, case)
         answer = call(fn, tuple(case.values()), what)  # positional: any parameter names
         if isinstance(expected, np.ndarray) or hasattr(expected, "toarray"):
             compare_arrays(answer, expected.toarray() if hasattr(expected, "toarray") else expected,
@@ -120,6 +197,111 @@ def function_cases(fn, reference, cases, name):
         else:
             compare_values(answer, expected, what)
     correct(f"{name} agrees on all {len(cases)} cases")
+
+
+# ---------------------------------------------------------------- unanswered exercises
+
+
+class NotAnswered(WrongAnswer):
+    """An exercise as the student version hands it out: the answer is still ``...`` (or
+    None), or the function still returns nothing or raises ``NotImplementedError``."""
+
+
+_running = []  # the checks running now, innermost last: their exercise and student function
+
+
+def unanswered(value):
+    """True for an answer still to be given: ``...``, None, or a container holding ``...``.
+
+    >>> [unanswered(v) for v in (..., None, [1, ...], {5: ...}, [1, None], 0)]
+    [True, True, True, True, False, False]
+    """
+    return value is None or _holds_ellipsis(value)
+
+
+def _holds_ellipsis(value, depth=0):
+    if value is Ellipsis:
+        return True
+    if isinstance(value, dict):
+        items = value.values()
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        items = value
+    elif isinstance(value, np.ndarray) and value.dtype == object:
+        items = value.ravel().tolist()
+    else:
+        return False
+    return depth < 4 and any(_holds_ellipsis(item, depth + 1) for item in items)
+
+
+def not_answered_message(name=None):
+    """The one line that says an exercise (or its function ``name``) is not answered yet.
+
+    >>> not_answered_message("f")  # outside a check: no exercise label
+    'f: not answered yet.'
+    """
+    label = _running[-1]["label"] if _running else None
+    if name is None and _running:
+        name = _running[-1]["name"]
+    return ": ".join(part for part in (label, name) if part) + ": not answered yet."
+
+
+def exercise(label, *answers, function=None):
+    """Decorate the check of exercise ``label``; ``answers`` name the parameters that hold the
+    student's answers (by default the first). A check called on an unanswered exercise
+    (an answer that is ``...`` or None, a function that returns ``...``/None or raises
+    ``NotImplementedError`` on its first case) raises :class:`NotAnswered` with one line,
+    naming the student's function by its own name (``function`` stands in for a lambda).
+
+    >>> @exercise("ch0-demo")
+    ... def demo_answer(answer):
+    ...     correct("the demo")
+    >>> demo_answer(...)
+    Traceback (most recent call last):
+    ...
+    tconv.check.NotAnswered: ch0-demo: not answered yet.
+    """
+    def decorate(check):
+        signature = inspect.signature(check)
+        names = answers or (next(iter(signature.parameters)),)
+        assert set(names) <= set(signature.parameters), f"{check.__name__}: {names}"
+        default = function or check.__name__.removesuffix("_function").removesuffix("_answer")
+        takes_function = check.__name__.endswith("_function") or names[0] == "fn"
+
+        @functools.wraps(check)
+        def run(*args, **kwargs):
+            __tracebackhide__ = True  # noqa: F841  IPython and pytest hide this frame
+            given = signature.bind(*args, **kwargs).arguments
+            missing = [name for name in names if name in given and unanswered(given[name])]
+            if missing:  # name the gaps if some value is answered (a function may be a stub)
+                given_values = [name for name in names if name not in missing
+                                and not callable(given.get(name))]
+                which = f" ({', '.join(missing)})" if given_values else ""
+                raise NotAnswered(f"{label}: not answered yet{which}.")
+            student = given.get(names[0])
+            if takes_function and not callable(student):
+                raise WrongAnswer(f"{label}: {default} must be a function; got "
+                                  f"{type_name(student)}.")
+            own = getattr(student, "__name__", None) if takes_function else None
+            own = own if own and own.isidentifier() else None  # not a lambda's "<lambda>"
+            _running.append({"label": label, "name": own or default, "own": own, "calls": 0})
+            try:
+                return check(*args, **kwargs)
+            except NotImplementedError as error:
+                if "switched off" in str(error):  # a library the check switched off: not ours
+                    raise
+                raise NotAnswered(not_answered_message()) from None
+            except WrongAnswer as error:  # name the student's function as they named it
+                if own and own != default and error.args and isinstance(error.args[0], str):
+                    error.args = (re.sub(rf"(?<![\w.]){re.escape(default)}\(", f"{own}(",
+                                         error.args[0]),) + error.args[1:]
+                raise
+            finally:
+                _running.pop()
+
+        run.exercise = label
+        return run
+
+    return decorate
 
 
 # ---------------------------------------------------------------- chapter 1
@@ -172,6 +354,9 @@ def compare_hidden(answer, expected, what):
     expected = np.asarray(expected, dtype=float)
     if answer is None:
         raise WrongAnswer(f"{what} is None; expected an array of shape {expected.shape}.")
+    if _not_numbers(answer):
+        raise WrongAnswer(f"{what} must be an array of numbers of shape {expected.shape}; "
+                          f"got {type_name(answer)}.")
     try:
         answer = np.asarray(answer, dtype=float)
     except (TypeError, ValueError) as error:
@@ -206,6 +391,7 @@ def whole_number(value, what):
     return number
 
 
+@exercise("ch1-output-size", function="output_size")
 def conv2d_output_size_function(fn):
     """Check ``fn(i, k, s, p, d)``, the output size of a convolution, on 270 cases.
 
@@ -225,6 +411,7 @@ def conv2d_output_size_function(fn):
     function_cases(fn, reference, cases, "conv2d_output_size")
 
 
+@exercise("ch1-same")
 def same_padding_function(fn):
     """Check ``fn(i, k, s)``, TensorFlow's SAME padding ``(before, after)``, on many cases.
 
@@ -240,9 +427,10 @@ def same_padding_function(fn):
     def reference(i, k, s):
         return shapes.same_padding(i, k, stride=s)
 
-    function_cases(lambda i, k, s: tuple(fn(i, k, s)), reference, cases, "same_padding")
+    function_cases(converted(fn, tuple), reference, cases, "same_padding")
 
 
+@exercise("ch1-by-hand")
 def conv2d_answer(answer, x, weight, **options):
     """Check an output you computed by hand against ``tconv.conv2d(x, weight, **options)``.
 
@@ -261,6 +449,7 @@ def conv2d_answer(answer, x, weight, **options):
     correct("the output is right")
 
 
+@exercise("ch1-which-inputs")
 def input_sizes_answer(answer, output_size, kernel_size, stride, padding=0):
     """Check the set of all input sizes that give ``output_size`` (a convolution's many-to-one).
 
@@ -274,6 +463,9 @@ def input_sizes_answer(answer, output_size, kernel_size, stride, padding=0):
         if kernel_size <= i + 2 * padding
         and shapes.conv2d_output_size(i, kernel_size, stride, padding) == output_size
     }
+    if isinstance(answer, (str, bytes, dict)) or not hasattr(answer, "__iter__"):
+        raise WrongAnswer(f"your input sizes must be a set or list of ints; got "
+                          f"{type_name(answer)}.")
     answer = set(whole_number(i, "each input size") for i in answer)
     missing, extra = sorted(expected - answer), sorted(answer - expected)
     if extra:
@@ -290,6 +482,7 @@ def input_sizes_answer(answer, output_size, kernel_size, stride, padding=0):
     correct(f"your input sizes are exactly those that give {output_size} outputs")
 
 
+@exercise("ch1-loops", function="my_conv2d")
 def conv2d_function(fn, seed=0):
     """Check ``fn(x, weight, bias, stride, padding)`` on random multi-channel cases.
 
@@ -334,6 +527,7 @@ def conv2d_function(fn, seed=0):
     correct("your convolution agrees on all 12 cases")
 
 
+@exercise("ch1-unread", "prediction", "read")
 def unread_pixels_answer(prediction, read, input_size, kernel_size, stride=1, padding=0,
                          dilation=1):
     """Check a predicted count of input pixels no kernel tap reads, then the map you computed.
@@ -357,10 +551,11 @@ def unread_pixels_answer(prediction, read, input_size, kernel_size, stride=1, pa
     if guess != unread:
         side = "too large" if guess > unread else "too small"
         raise WrongAnswer(f"your prediction, {guess} unread pixels, is {side}.")
-    compare_arrays(np.asarray(read, dtype=float), truth.astype(float), "your map `read`")
+    compare_arrays(read, truth.astype(float), "your map `read`")
     correct("your prediction and your map of the pixels that are read")
 
 
+@exercise("ch1-horizontal", "kernel", "edges")
 def sobel_horizontal_answer(kernel, edges, photo):
     """Check the horizontal Sobel kernel (positive where the picture gets darker downwards)
     and its SAME-padded response ``edges`` on ``photo``.
@@ -370,7 +565,7 @@ def sobel_horizontal_answer(kernel, edges, photo):
     >>> sobel_horizontal_answer(kernel, conv2d(photo[None], kernel[None, None], padding="same")[0],
     ...                         photo)
     Correct: the horizontal Sobel kernel and its response.
-    >>> sobel_horizontal_answer(-kernel, None, photo)
+    >>> sobel_horizontal_answer(-kernel, photo, photo)
     Traceback (most recent call last):
     ...
     tconv.check.WrongAnswer: your kernel: entry [0, 0] (you have -1) is too small; 6 of 9 entries are wrong.
@@ -385,6 +580,7 @@ def sobel_horizontal_answer(kernel, edges, photo):
 # ---------------------------------------------------------------- chapter 2
 
 
+@exercise("ch2-shape")
 def conv_matrix_shape_answer(answer, weight_shape, input_size, **options):
     """Check the shape ``(rows, columns)`` of C you worked out; the message does not give it.
 
@@ -406,6 +602,7 @@ def conv_matrix_shape_answer(answer, weight_shape, input_size, **options):
     correct("the shape of C")
 
 
+@exercise("ch2-nonzeros", function="nonzeros")
 def conv_matrix_nnz_function(fn):
     """Check ``fn(i, k, p)``: the nonzeros of C for an i x i input, k x k kernel, padding p.
 
@@ -427,6 +624,7 @@ def conv_matrix_nnz_function(fn):
     function_cases(fn, reference, cases, "nonzeros")
 
 
+@exercise("ch2-toeplitz")
 def conv_matrix_1d_function(fn):
     """Check ``fn(kernel, i)``: the (i - k + 1) x i matrix of a 1-D convolution, stride 1.
 
@@ -448,6 +646,7 @@ def conv_matrix_1d_function(fn):
     function_cases(fn, reference, cases, "conv_matrix_1d")
 
 
+@exercise("ch2-read-kernel")
 def kernel_from_matrix_function(fn, seed=0):
     """Check ``fn(C, k, i)``: read the k x k kernel back out of C (i x i input).
 
@@ -470,6 +669,7 @@ def kernel_from_matrix_function(fn, seed=0):
     correct(f"kernel_from_matrix agrees on all {count} cases")
 
 
+@exercise("ch2-find-bug")
 def conv_matrix_rect_function(fn):
     """Check ``fn(w, H, W)``: the matrix C of a k x k kernel on an H x W input (stride 1,
     no padding), as a dense array, on square and rectangular inputs.
@@ -497,6 +697,7 @@ def conv_matrix_rect_function(fn):
     correct(f"conv_matrix_rect agrees on all {len(cases)} cases")
 
 
+@exercise("ch2-im2col-memory")
 def im2col_bytes_function(fn):
     """Check ``fn(batch, c_in, h, w, k, s, p, itemsize)``: bytes of the im2col matrix of a batch.
 
@@ -521,6 +722,7 @@ def im2col_bytes_function(fn):
 # ---------------------------------------------------------------- chapter 3
 
 
+@exercise("ch3-by-matrix")
 def conv_transpose_by_matrix_function(fn):
     """Check ``fn(y, kernel)``: one-channel transposed convolution (stride 1, no padding)
     computed as ``C.T @ y``, returned as an image of the convolution's input size.
@@ -552,6 +754,7 @@ def conv_transpose_by_matrix_function(fn):
     correct(f"conv_transpose_by_matrix agrees on all {count} cases")
 
 
+@exercise("ch3-gradient")
 def input_gradient_function(fn):
     """Check ``fn(x, weight, g, stride, padding)``: the gradient with respect to ``x`` of
     ``L = sum(conv2d(x, weight, stride, padding) * g)``, for one image ``x`` of shape
@@ -586,6 +789,7 @@ def input_gradient_function(fn):
     correct(f"input_gradient agrees on all {len(cases)} cases")
 
 
+@exercise("ch3-predict-gradient")
 def sum_gradient_prediction_answer(prediction, input_size, kernel_size, stride):
     """Check a prediction of ``∂L/∂x`` for ``L = sum(conv2d(x, ones(k, k), stride))`` on an
     ``input_size × input_size`` image: ``Cᵀ`` applied to an all-ones gradient. A wrong
@@ -602,6 +806,7 @@ def sum_gradient_prediction_answer(prediction, input_size, kernel_size, stride):
     correct("your prediction of ∂L/∂x")
 
 
+@exercise("ch3-design-pinv", "kernel", "stride")
 def pseudo_inverse_layer_answer(kernel, stride, input_size=12):
     """Check a design: a ``k × k`` kernel (``k ≥ 2``, no zero weight) and a stride whose
     convolution matrix C satisfies ``C Cᵀ = I``, so that the transposed convolution *is* the
@@ -647,6 +852,7 @@ def pseudo_inverse_layer_answer(kernel, stride, input_size=12):
 # ---------------------------------------------------------------- chapter 4
 
 
+@exercise("ch4-scatter", function="my_conv_transpose")
 def scatter_dilated_function(fn):
     """Check ``fn(x, w, stride, padding, output_padding, dilation)``: a one-channel transposed
     convolution of a 2-D array ``x`` with a square kernel ``w`` by scatter, with dilation and
@@ -689,6 +895,7 @@ def scatter_dilated_function(fn):
     correct(f"scatter agrees on all {len(cases)} cases")
 
 
+@exercise("ch4-predict")
 def transposed_prediction_answer(prediction, x, w, stride, padding):
     """Check a hand prediction of the one-channel transposed convolution of ``x`` with ``w``.
     A wrong entry is called too large or too small, never given.
@@ -707,6 +914,7 @@ def transposed_prediction_answer(prediction, x, w, stride, padding):
     correct("your prediction of the transposed convolution")
 
 
+@exercise("ch4-rotate-swap", function="rotate_and_swap")
 def conv_weight_of_transpose_function(fn):
     """Check ``fn(weight, groups)``: the convolution weight that zero insertion uses.
 
@@ -738,6 +946,7 @@ def conv_weight_of_transpose_function(fn):
     correct(f"conv_weight_of_transpose agrees on all {count} cases")
 
 
+@exercise("ch4-true-convolution", function="zero_insertion_scipy")
 def zero_insertion_true_convolution_function(fn):
     """Check ``fn(x, w, stride, padding)``: a one-channel transposed convolution by zero
     insertion, where the stride-1 step is ``scipy.signal.convolve2d`` (a *true* convolution,
@@ -775,6 +984,7 @@ def zero_insertion_true_convolution_function(fn):
 # ---------------------------------------------------------------- chapter 5
 
 
+@exercise("ch5-need")
 def needs_output_padding_answer(answer, sizes, kernel_size, stride, padding):
     """Check a prediction: which input ``sizes`` a convolution and the transposed convolution
     with the same ``kernel_size``, ``stride`` and ``padding`` do not give back unless the
@@ -787,10 +997,12 @@ def needs_output_padding_answer(answer, sizes, kernel_size, stride, padding):
     """
     sizes = list(sizes)
     try:
-        chosen = {int(v) for v in answer}
+        if isinstance(answer, (str, bytes, dict)):
+            raise TypeError
+        chosen = {whole_number(v, "each size") for v in answer}
     except (TypeError, ValueError):
-        raise WrongAnswer("your answer should be a list of sizes (ints), "
-                          "for example [10, 12].") from None
+        raise WrongAnswer(f"your answer must be a list of sizes (ints), for example [10, 12]; "
+                          f"got {type_name(answer)}.") from None
     strangers = sorted(chosen - set(sizes))
     if strangers:
         raise WrongAnswer(f"{strangers} are not among the sizes asked about, "
@@ -805,6 +1017,7 @@ def needs_output_padding_answer(answer, sizes, kernel_size, stride, padding):
     correct("the sizes that need output_padding")
 
 
+@exercise("ch5-decoder")
 def decoder_output_padding_function(fn):
     """Check ``fn(i, k, s, p, depth)``: the ``output_padding`` of each layer of the decoder
     that mirrors ``depth`` identical convolutions, in the order the decoder applies them.
@@ -839,6 +1052,8 @@ def decoder_output_padding_function(fn):
     function_cases(as_list, reference, cases, "decoder_output_padding")
 
 
+@exercise("ch5-design", "kernel_size", "stride", "padding", "output_padding_21",
+          "output_padding_23")
 def design_layer_answer(kernel_size, stride, padding, output_padding_21, output_padding_23):
     """Check a design: one transposed convolution, with a kernel larger than its stride, that
     turns 7×7 into 21×21 and into 23×23 with two values of ``output_padding``.
@@ -875,6 +1090,7 @@ def design_layer_answer(kernel_size, stride, padding, output_padding_21, output_
     correct("your layer turns 7×7 into 21×21 and 23×23, with a kernel larger than the stride")
 
 
+@exercise("ch5-zero-rows")
 def bottom_zero_rows_answer(answer, layers):
     """Check predicted counts of the all-zero rows at the bottom of transposed convolutions
     of an all-ones 3×3 input with an all-ones kernel; ``layers`` holds their keyword
@@ -889,9 +1105,12 @@ def bottom_zero_rows_answer(answer, layers):
     from .transpose import conv_transpose2d
 
     try:
-        counts = [int(v) for v in answer]
+        if isinstance(answer, (str, bytes, dict)):
+            raise TypeError
+        counts = [whole_number(v, "each count") for v in answer]
     except (TypeError, ValueError):
-        raise WrongAnswer("your answer should be a list of counts (ints), one per layer.") from None
+        raise WrongAnswer(f"your answer must be a list of counts (ints), one per layer; got "
+                          f"{type_name(answer)}.") from None
     if len(counts) != len(layers):
         raise WrongAnswer(f"your list has {len(counts)} counts; give one for each of the "
                           f"{len(layers)} layers.")
@@ -939,6 +1158,7 @@ def flat_interior(kernel, stride):
     return y[border:-border, border:-border]
 
 
+@exercise("ch6-flat-or-not")
 def flat_output_prediction_answer(checkerboard):
     """Check ``{"A": bool, ..., "D": bool}``: True for each kernel of ``FLAT_KERNELS`` whose
     transposed convolution turns a flat input into an output whose interior is not flat.
@@ -967,6 +1187,7 @@ def flat_output_prediction_answer(checkerboard):
     correct(f"your predictions for all {len(names)} kernels")
 
 
+@exercise("ch6-design-flat")
 def flat_kernel_design_answer(kernel):
     """Check a designed 4×4 kernel: every tap nonzero, not its own left-right mirror image,
     and with stride 2 a flat input of ones gives an interior of ones.
@@ -1026,6 +1247,7 @@ def gradient_phases(kernel=GRADIENT_KERNEL, stride=2, padding=1):
     return grad[start:start + stride, start:start + stride]
 
 
+@exercise("ch6-gradient-phases")
 def gradient_phases_answer(phase_values):
     """Check the 2×2 array of the input gradient of ``Conv2d(1, 1, 3, stride=2, padding=1)``
     with the kernel ``GRADIENT_KERNEL``, for an upstream gradient of ones: entry ``[α, β]`` is
@@ -1069,6 +1291,7 @@ def depth_to_space_reference(x, r):
     return x.reshape(n, h, w, r, r, c).transpose(0, 1, 3, 2, 4, 5).reshape(n, h * r, w * r, c)
 
 
+@exercise("ch6-depth-to-space")
 def depth_to_space_function(fn):
     """Check ``fn(x, r)``: TensorFlow's sub-pixel rearrangement ``tf.nn.depth_to_space`` for
     NHWC arrays, without calling it.
@@ -1150,6 +1373,7 @@ def _pooling_libraries():
     return targets + [(F, "max_pool2d"), (F, "max_pool2d_with_indices")]
 
 
+@exercise("ch7-max-pool", function="my_max_pool")
 def max_pool_function(fn):
     """Check ``fn(x, k, s)``: k×k max pooling with stride ``s`` (windows may overlap) of a
     2-D array ``x``, no padding, returning ``(values, indices)`` with PyTorch's flat indices
@@ -1190,6 +1414,7 @@ def max_pool_function(fn):
     correct(f"max pooling agrees on all {len(cases)} cases")
 
 
+@exercise("ch7-shared")
 def shared_max_gradient_answer(answer, x, g):
     """Check a predicted gradient of ``L = sum(max_pool2d(x, 3, stride=2) * g)`` with respect
     to the 2-D ``x``; the message says which entry is too large or too small, not its value.
@@ -1224,6 +1449,7 @@ def shared_max_gradient_answer(answer, x, g):
     correct("the gradient, where windows share a maximum")
 
 
+@exercise("ch7-gradient")
 def max_pool_backward_function(fn):
     """Check ``fn(g, indices, input_shape)``: the gradient of max pooling, ``Jᵀ g``, from the
     recorded flat ``indices``, for windows that may overlap (a shared maximum adds up).
@@ -1257,6 +1483,7 @@ def max_pool_backward_function(fn):
     correct(f"max_pool_backward agrees on all {len(cases)} cases")
 
 
+@exercise("ch7-nearest", "weight", "stride", "padding", "groups")
 def upsample_blur_layer_answer(weight, stride, padding, groups, channels=3):
     """Check a design: one ``conv_transpose2d(x, weight, stride=stride, padding=padding,
     groups=groups)`` equals nearest-neighbour upsampling by 2 followed by a 3 × 3 box blur
@@ -1316,6 +1543,7 @@ def keras_size_and_accepted(input_size, kernel_size, strides, padding, output_pa
     return size if size in reachable_tf_output_sizes(i, k, s, padding) else None
 
 
+@exercise("ch8-keras-predict")
 def keras_heights_answer(heights, input_size, layers):
     """Check predicted output heights of Keras ``Conv2DTranspose`` layers on an input of
     ``input_size`` rows; ``None`` predicts that the call fails. ``layers`` is a list of dicts
@@ -1359,6 +1587,7 @@ def is_int_like(value):
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
+@exercise("ch8-decoder-bug")
 def decoder_block_function(fn):
     """Check ``fn(x, filters)``: NHWC ``x`` doubled in height and width by a 4×4, stride-2
     ``tf.nn.conv2d_transpose`` with ``padding="SAME"``, where ``filters`` is written
@@ -1395,6 +1624,7 @@ def decoder_block_function(fn):
     correct(f"decoder_block is right in all {len(cases)} cases")
 
 
+@exercise("ch8-dilate", function="dilate")
 def dilated_filters_function(fn):
     """Check ``fn(filters, d)``: a ``conv2d_transpose`` filter ``[kH, kW, c_out, c_in]`` with its
     taps spread ``d`` apart, zeros between them, so that dilation 1 computes dilation ``d``.
@@ -1421,6 +1651,7 @@ def dilated_filters_function(fn):
     correct(f"dilate agrees on all {count} cases")
 
 
+@exercise("ch8-same-crop")
 def tf_same_values_answer(predictions, x, w, stride):
     """Check predicted outputs of ``tf.nn.conv1d_transpose(x, w, ..., padding="SAME")`` for
     one-channel 1-D ``x`` and ``w``; ``predictions`` maps each output size to the values.
@@ -1440,6 +1671,10 @@ def tf_same_values_answer(predictions, x, w, stride):
     if not isinstance(predictions, dict):
         raise WrongAnswer(f"predictions must be a dict {{output size: list of values}}; "
                           f"you give {type(predictions).__name__}.")
+    for o in predictions:
+        if not is_int_like(o):
+            raise WrongAnswer(f"predictions must be a dict {{output size: list of values}} whose "
+                              f"keys are ints; got a key of type {type_name(o)}.")
     for o, values in sorted(predictions.items()):
         if shapes.conv2d_output_size(o, k, stride, "same") != i:
             raise WrongAnswer(f"TensorFlow does not accept an output of size {o} for an input "
@@ -1466,6 +1701,7 @@ def tf_same_values_answer(predictions, x, w, stride):
 # ---------------------------------------------------------------- chapter 9
 
 
+@exercise("ch9-shapes-3d", "weight_shape", "output_shape")
 def transpose_nd_shapes_answer(weight_shape, output_shape, input_shape, out_channels,
                                kernel_size, stride=1, padding=0, output_padding=0, groups=1,
                                dilation=1):
@@ -1505,6 +1741,7 @@ def transpose_nd_shapes_answer(weight_shape, output_shape, input_shape, out_chan
     correct("the weight shape and the output shape")
 
 
+@exercise("ch9-double")
 def doubling_settings_function(fn):
     """Check ``fn(kernel_size)``: for an odd kernel size of at least 3, the
     ``(stride, padding, output_padding)`` of a ConvTranspose2d that turns every input size
@@ -1557,6 +1794,7 @@ def conv_transpose1d_reference(x, w, stride, padding, output_padding):
     return full[:, padding:full.shape[1] - padding]
 
 
+@exercise("ch9-extra-rows")
 def output_padding_values_answer(values, x, w, stride, padding, output_padding):
     """Check a predicted output of ``F.conv_transpose1d`` for one-channel 1-D ``x`` and ``w``.
     A wrong prediction is told which entry is wrong, not its value.
@@ -1589,6 +1827,7 @@ def output_padding_values_answer(values, x, w, stride, padding, output_padding):
     correct(f"all {expected.size} output values")
 
 
+@exercise("ch9-bug")
 def conv_transpose1d_function(fn):
     """Check ``fn(x, w, stride, padding, output_padding)``: a hand-written 1-D transposed
     convolution, ``x`` (c_in, i), ``w`` (c_in, c_out, k), against PyTorch. PyTorch's and
@@ -1644,6 +1883,7 @@ def conv_transpose1d_function(fn):
 # ---------------------------------------------------------------- chapter 10
 
 
+@exercise("ch10-symmetric")
 def symmetric_same_sizes_answer(sizes, kernel_size, stride, candidates=range(1, 13)):
     """Check the set of input sizes, among ``candidates``, for which PyTorch's symmetric
     ``padding=(k - 1) // 2`` computes TensorFlow's ``SAME`` convolution: same shape, same values.
@@ -1707,6 +1947,7 @@ def torch_crop(y, crop):
     return y[..., top:y.shape[-2] - bottom, left:y.shape[-1] - right]
 
 
+@exercise("ch10-bugs", function="fixed_port")
 def ported_transpose_layer_function(fn):
     """Check ``fn(x, filters, bias)``: Keras's ``Conv2DTranspose(kernel_size=5, strides=2,
     padding="same")`` computed in PyTorch. ``x`` is an NCHW torch tensor; ``filters``
@@ -1766,6 +2007,7 @@ def ported_transpose_layer_function(fn):
     correct(f"your port computes Keras's layer and its gradient in all {len(cases)} cases")
 
 
+@exercise("ch10-crop", function="same_crop")
 def same_transpose_crop_function(fn):
     """Check ``fn(i, o, k, s)``: the rows ``(top, bottom)`` to cut from PyTorch's full
     transposed convolution (``padding=0``) to get TensorFlow's ``SAME`` result of size ``o``,
@@ -1789,10 +2031,11 @@ def same_transpose_crop_function(fn):
         before, _ = shapes.same_padding(o, k, s)
         return (before, (i - 1) * s + k - before - o)
 
-    function_cases(lambda *a: tuple(int(v) for v in fn(*a)), reference, cases,
+    function_cases(converted(fn, lambda pair: tuple(int(v) for v in pair)), reference, cases,
                    "same_transpose_crop")
 
 
+@exercise("ch10-no-crop", function="no_crop_port")
 def same_without_crop_function(fn):
     """Check ``fn(k, s)``: PyTorch's ``(padding, output_padding)`` that compute TensorFlow's
     ``SAME`` transposed convolution from ``i`` to ``i * s`` rows with no crop, for every ``i``,
@@ -1820,9 +2063,7 @@ def same_without_crop_function(fn):
             found.add(None if args["crop"] else (args["padding"][0], args["output_padding"][0]))
         return found.pop() if len(found) == 1 else None
 
-    def answer(k, s):
-        result = fn(k, s)
-        return None if result is None else tuple(int(v) for v in result)
+    answer = converted(fn, lambda pair: tuple(int(v) for v in pair))
 
     cases = [dict(k=k, s=s) for s in (1, 2, 3, 4) for k in range(1, 8)]
     function_cases(answer, reference, cases, "no_crop_port")
@@ -1851,6 +2092,7 @@ def compare_fraction(answer, expected, what, tolerance=1e-3):
         raise WrongAnswer(f"{what} is {'too large' if value > expected else 'too small'}.")
 
 
+@exercise("ch11-border")
 def scatter_inside_fraction_answer(answer, input_size, kernel_size, stride, padding):
     """Check the fraction of scatter's multiply-adds that land inside the output of a
     one-channel transposed convolution: the nonzeros of Cᵀ over (input pixels × kernel taps).
@@ -1875,6 +2117,7 @@ def scatter_inside_fraction_answer(answer, input_size, kernel_size, stride, padd
             f"k={kernel_size}, s={stride}, p={padding})")
 
 
+@exercise("ch11-placement")
 def placement_share_answer(answer, batch, in_channels, out_channels, kernel_size, side):
     """Check the share of scatter's FLOPs that the placement (col2im) does: the product costs
     2·c_in FLOPs per stamp value, the placement one addition per stamp value.
@@ -1898,6 +2141,7 @@ def placement_share_answer(answer, batch, in_channels, out_channels, kernel_size
     correct(f"the placement's share of scatter's FLOPs (c_in={in_channels})")
 
 
+@exercise("ch11-cheaper")
 def cheaper_zero_insertion_answer(design, input_size):
     """Check a designed ``(k, s, p)``, with ``k >= 2`` and ``0 <= p <= k - 1``, for which zero
     insertion does fewer multiply-adds than scatter on an ``input_size`` square input; the two
@@ -1940,6 +2184,7 @@ def cheaper_zero_insertion_answer(design, input_size):
     correct(f"zero insertion does fewer multiply-adds than scatter for k={k}, s={s}, p={p}")
 
 
+@exercise("ch11-place", function="place")
 def place_stamps_function(fn):
     """Check ``fn(stamps, stride, padding)``: the placement (col2im) of scatter. ``stamps`` is
     (N, c_out, k, k, H, W), tap (u, v) of channel f scaled by input pixel (m, n); the result
@@ -1997,6 +2242,7 @@ def count_exercise_stack():
     )
 
 
+@exercise("ch12-count")
 def parameter_count_answer(predicted):
     """Check a predicted number of parameters of :func:`count_exercise_stack`.
 
@@ -2035,6 +2281,7 @@ def _lenet_layers(model, fn):
     return [m for m in model.modules() if not list(m.children())]
 
 
+@exercise("ch12-bug", "flat_features", "fixed")
 def lenet_bug_answer(flat_features, fixed):
     """Check exercise ch12-bug: the features the buggy encoder really gives a 28×28 digit,
     and a fixed model that keeps LeNet-5's convolutions and runs.
@@ -2098,6 +2345,7 @@ def _wide_flat_size(input_size, kernel_size, padding):
     return 64 * shapes.conv2d_output_size(size, 2, stride=2) ** 2, sizes
 
 
+@exercise("ch12-design", "kernel_size", "padding", "in_features_valid")
 def wide_input_design_answer(kernel_size, padding, in_features_valid):
     """Check exercise ch12-design: a first convolution (stride 1) that brings 32×32 digits
     to the wide encoder's 64×7×7 without a pooling layer dropping a row, and the number of
@@ -2151,6 +2399,7 @@ def receptive_field_reference(layers):
     return size, jump
 
 
+@exercise("ch12-receptive")
 def receptive_field_function(fn):
     """Check ``fn(layers)`` -> ``(size, jump)`` for stacks of ``(kernel_size, stride)`` layers.
 
@@ -2192,6 +2441,7 @@ def _field_rows(unit, size):
     return max(first, 0), min(first + field, size)  # [first, last) inside the image
 
 
+@exercise("ch13-field", "corner_pixels", "centre_pixels")
 def field_pixels_answer(corner_pixels, centre_pixels):
     """Check exercise ch13-field: how many of the 784 pixels of a digit can change unit
     (row 0, column 0) and unit (3, 3) of the wide encoder's output (pool2, 7×7 maps).
@@ -2247,6 +2497,7 @@ def _torch_switches(z):
     return indices[0, 0].numpy()
 
 
+@exercise("ch13-switches", "after_relu", "before_relu")
 def relu_switches_answer(after_relu, before_relu):
     """Check exercise ch13-switches: the 2×2 switches (PyTorch's flat indices) of 2×2 max
     pooling of :func:`switches_exercise_map` after the ReLU, as the encoder records them,
@@ -2284,6 +2535,7 @@ def _conv_cases():
     return cases
 
 
+@exercise("ch13-flip")
 def back_through_conv_function(fn):
     """Check exercise ch13-flip: ``fn(h, conv, input_shape)`` computes Cᵀ h for a
     ``torch.nn.Conv2d`` (int padding, any stride and dilation) whose input had
@@ -2364,6 +2616,7 @@ def _deconvnet_with(unpool, model, x, channel, position):
     return h
 
 
+@exercise("ch13-no-switches", "fn", "prediction", function="unpool_without_switches")
 def switchless_unpool_answer(fn, prediction):
     """Check exercise ch13-no-switches: ``fn(h, shape)``, a 2×2 unpooling that uses no
     switches (linear, each value kept inside its own window), and the predicted relation
@@ -2473,6 +2726,7 @@ def _flat_output(layer):
     return spread < 1e-5 * max(y.abs().max().item(), 1.0)
 
 
+@exercise("ch14-flat")
 def flat_upsamplers_answer(flat):
     """Check exercise ch14-flat: the letters of the :func:`flat_upsamplers` whose output,
     for a flat input, is flat away from the borders. The message counts mistakes only.
@@ -2524,6 +2778,7 @@ def _pair_of_paddings(value, name):
     return tuple(int(v) for v in pair)
 
 
+@exercise("ch14-sizes", "paddings_27", "kernel_size", "padding", "paddings_27_design")
 def output_padding_design_answer(paddings_27, kernel_size, padding, paddings_27_design):
     """Check exercise ch14-sizes: the decoder's output paddings for 27×27 digits with the
     chapter's encoder (k = 3, s = 2, p = 1); a design (k, p) with stride 2 that takes 28 to
@@ -2575,6 +2830,7 @@ def _free_decoder_in_torch(model, code, swap=False, crop_start=True):
     return h
 
 
+@exercise("ch14-port-bug", function="keras_decoder")
 def ported_decoder_function(fn):
     """Check ``fn(model)``: a Keras model that computes ``model.decode`` of a ``"free"``
     autoencoder (:func:`tconv.models.autoencoder`) on NHWC codes (N, 7, 7, c2), giving NHWC
@@ -2639,6 +2895,7 @@ def ported_decoder_function(fn):
     correct(f"your Keras decoder reproduces the PyTorch decoder in all {len(cases)} cases")
 
 
+@exercise("ch14-psnr", "psnr_patch", "gain")
 def psnr_by_hand_answer(psnr_patch, gain):
     """Check exercise ch14-psnr: the PSNR of a 28×28 reconstruction that is exact except for
     a 4×4 patch off by 0.5 (pixels in [0, 1]), and the dB gained by halving every error.
@@ -2679,6 +2936,11 @@ def psnr_by_hand_answer(psnr_patch, gain):
 
 def _pairs(value, count, what):
     """``value`` as a list of ``count`` pairs of ints, or :class:`WrongAnswer`."""
+    if isinstance(value, (str, bytes, dict)) or any(isinstance(entry, (str, bytes, dict))
+                                                    for entry in np.atleast_1d(np.array(
+                                                        value, dtype=object))):
+        raise WrongAnswer(f"{what} must be a list of {count} pairs of ints (height, width); "
+                          f"got {type_name(value)}.")
     try:
         pairs = [tuple(whole_number(v, what) for v in entry) for entry in value]
     except TypeError:
@@ -2690,6 +2952,7 @@ def _pairs(value, count, what):
     return pairs
 
 
+@exercise("ch15-sizes", "sizes", "paddings")
 def unet_sizes_answer(sizes, paddings):
     """Check exercise ch15-sizes: the map sizes of a three-level small U-Net for 30×84
     canvases (level 0 first) and the ``output_padding`` of each transposed convolution
@@ -2744,6 +3007,7 @@ def _iou_reference(truth, predicted, classes):
     return np.array(ious)
 
 
+@exercise("ch15-iou", "ious", "lazy_accuracy", "lazy_mean_iou")
 def iou_answer(ious, lazy_accuracy, lazy_mean_iou, test_masks):
     """Check exercise ch15-iou: the IoU of classes 0, 1, 2 for :data:`IOU_TRUTH` and
     :data:`IOU_PREDICTED`, and the pixel accuracy and mean IoU (over the 11 classes) of
@@ -2788,6 +3052,7 @@ def iou_answer(ious, lazy_accuracy, lazy_mean_iou, test_masks):
     correct("three IoUs by hand, and the scores of a network that sees only background")
 
 
+@exercise("ch15-strided")
 def strided_up_answer(up):
     """Check exercise ch15-strided: a ``ConvTranspose2d`` with stride 2 that brings the
     64×4×7 bottom of an encoder with stride-2 convolutions back to 32×7×14, every
@@ -2835,6 +3100,7 @@ def _merge_reference(up, x, skip):
     return torch.cat([skip, torch.nn.functional.pad(y, (0, missing_w, 0, missing_h))], dim=1)
 
 
+@exercise("ch15-skip", function="fixed_merge")
 def merge_function(fn):
     """Check ``fn(up, x, skip)``: ``up(x)`` given the skip's size by adding the missing
     rows and columns of zeros at the bottom and right (what ``output_padding`` does for

@@ -13,6 +13,196 @@ def test_wrong_shape_and_entry_are_named():
         check.compare_arrays(None, np.zeros(2))
 
 
+# ---------------------------------------------------------------- unanswered exercises and types
+
+CHECKS = sorted(name for name, value in vars(check).items() if hasattr(value, "exercise"))
+FUNCTION_CHECKS = [name for name in CHECKS
+                   if name.endswith("_function") or name == "switchless_unpool_answer"]
+
+
+def _answer_names(check_function):
+    import inspect
+
+    names = [cell.cell_contents for cell in check_function.__closure__
+             if isinstance(cell.cell_contents, tuple) and all(isinstance(n, str)
+                                                              for n in cell.cell_contents)]
+    first = next(iter(inspect.signature(check_function).parameters))
+    return names[0] if names and names[0] else (first,)
+
+
+def _assert_one_line_not_answered(caught, message):
+    error = caught.value
+    assert str(error) == message
+    assert "\n" not in str(error)
+    assert error.__cause__ is None
+    assert error.__context__ is None or error.__suppress_context__
+
+
+def test_every_check_belongs_to_an_exercise():
+    assert len(CHECKS) >= 60
+    labels = [getattr(check, name).exercise for name in CHECKS]
+    assert len(set(labels)) == len(labels)
+    for label in labels:
+        assert label.startswith("ch") and "-" in label, label
+    chapters = {label.split("-")[0] for label in labels}
+    assert chapters == {f"ch{n}" for n in range(1, 16)}
+
+
+@pytest.mark.parametrize("name", CHECKS)
+@pytest.mark.parametrize("placeholder", [..., None], ids=["ellipsis", "none"])
+def test_an_unanswered_value_says_so_in_one_line(name, placeholder):
+    import inspect
+
+    check_function = getattr(check, name)
+    parameters = inspect.signature(check_function).parameters
+    arguments = {p.name: 0 for p in parameters.values()
+                 if p.default is p.empty and p.kind is p.POSITIONAL_OR_KEYWORD}
+    arguments.update({answer: placeholder for answer in _answer_names(check_function)})
+    with pytest.raises(check.NotAnswered) as caught:
+        check_function(**arguments)
+    _assert_one_line_not_answered(caught, f"{check_function.exercise}: not answered yet.")
+
+
+def test_a_partly_answered_exercise_names_what_is_missing():
+    with pytest.raises(check.NotAnswered, match=r"^ch5-design: not answered yet "
+                                                r"\(output_padding_21, output_padding_23\)\.$"):
+        check.design_layer_answer(4, 2, 1, ..., ...)
+    with pytest.raises(check.NotAnswered, match=r"^ch8-same-crop: not answered yet\.$"):
+        check.tf_same_values_answer({5: ..., 6: [1.0]}, np.ones(3), np.ones(3), stride=2)
+    with pytest.raises(check.NotAnswered, match=r"^ch13-no-switches: not answered yet\.$"):
+        check.switchless_unpool_answer(transposed_size, ...)  # the function may be a stub too
+    assert not check.unanswered([12, None])  # None in a list is an answer (a call that fails)
+
+
+def transposed_size(*arguments):  # the stub of the student version: the body is `...`
+    ...
+
+
+def not_written(*arguments):
+    raise NotImplementedError
+
+
+def returns_ellipsis(*arguments):
+    return ...
+
+
+@pytest.mark.parametrize("name", FUNCTION_CHECKS)
+@pytest.mark.parametrize("student", [transposed_size, not_written, returns_ellipsis],
+                         ids=["none", "not-implemented", "ellipsis"])
+def test_an_unwritten_function_says_so_naming_it(name, student):
+    check_function = getattr(check, name)
+    extra = {"prediction": "proportional"} if name == "switchless_unpool_answer" else {}
+    with pytest.raises(check.NotAnswered) as caught:
+        check_function(student, **extra)
+    _assert_one_line_not_answered(
+        caught, f"{check_function.exercise}: {student.__name__}: not answered yet.")
+
+
+def test_a_lambda_is_called_by_the_notebooks_name():
+    with pytest.raises(check.NotAnswered, match=r"^ch5-decoder: decoder_output_padding: not"):
+        check.decoder_output_padding_function(lambda i, k, s, p, depth: None)
+    with pytest.raises(check.NotAnswered, match=r"^ch1-output-size: output_size: not"):
+        check.conv2d_output_size_function(lambda i, k, s, p, d: None)
+
+
+def test_none_on_a_later_case_is_a_wrong_answer_not_a_gap():
+    def sometimes(i, k, s, p, depth):
+        return [0] * depth if i == 28 else None
+    with pytest.raises(check.WrongAnswer) as caught:
+        check.decoder_output_padding_function(sometimes)
+    assert not isinstance(caught.value, check.NotAnswered)
+    assert "sometimes(i=" in str(caught.value)
+
+
+def test_wrong_values_name_the_students_function():
+    def transposed_size(i, k, s, p, d):  # the issue's example: not the course's function name
+        return (i + 2 * p - d * (k - 1) - 1) // s
+    with pytest.raises(check.WrongAnswer, match=r"^transposed_size\(i=5, k=1, s=1, p=0, d=1\): "
+                                                r"you return 4, expected 5\.$"):
+        check.conv2d_output_size_function(transposed_size)
+
+
+def test_a_failing_student_function_chains_only_its_own_frames():
+    def breaks(i, k, s, p, depth):
+        return 1 / 0
+    with pytest.raises(check.WrongAnswer,
+                       match=r"breaks\(i=28.*raised ZeroDivisionError") as caught:
+        check.decoder_output_padding_function(breaks)
+    cause = caught.value.__cause__
+    assert isinstance(cause, ZeroDivisionError)
+    assert cause.__traceback__.tb_frame.f_code is breaks.__code__  # no tconv frame before it
+
+
+def test_a_switched_off_library_is_not_an_unanswered_exercise():
+    from tconv import pooling
+
+    def calls_the_library(x, k, s):
+        return pooling.max_pool2d(x, k, stride=s)
+    with pytest.raises(check.WrongAnswer, match="switched off") as caught:
+        check.max_pool_function(calls_the_library)
+    assert not isinstance(caught.value, check.NotAnswered)
+
+
+@pytest.mark.parametrize("call, expected", [
+    (lambda: check.input_sizes_answer("12", output_size=4, kernel_size=3, stride=3),
+     "set or list of ints; got str"),
+    (lambda: check.conv2d_function("my_conv2d"),
+     "ch1-loops: my_conv2d must be a function; got str"),
+    (lambda: check.conv_matrix_shape_answer("4x16", (1, 1, 3, 3), (4, 4)),
+     "should be a pair (rows, columns)"),
+    (lambda: check.sum_gradient_prediction_answer("ones", 2, 1, 1),
+     "must be an array of numbers of shape (2, 2); got str"),
+    (lambda: check.transposed_prediction_answer({"a": 1}, 2 * np.ones((1, 1)), np.eye(3),
+                                                stride=1, padding=0),
+     "must be an array of numbers of shape (3, 3); got dict"),
+    (lambda: check.needs_output_padding_answer("10, 12", range(10, 16), 4, 2, 1),
+     "must be a list of sizes (ints), for example [10, 12]; got str"),
+    (lambda: check.flat_output_prediction_answer("A"), "should be a dict"),
+    (lambda: check.shared_max_gradient_answer("x", np.ones((5, 5)), 1.0),
+     "should be an array of shape (5, 5)"),
+    (lambda: check.tf_same_values_answer([1.0], np.ones(3), np.ones(3), stride=2),
+     "must be a dict {output size: list of values}; you give list"),
+    (lambda: check.transpose_nd_shapes_answer("abc", (1, 4, 9, 9, 9), (1, 6, 5, 5, 5), 4, 3),
+     "weight_shape must be a tuple of ints"),
+    (lambda: check.symmetric_same_sizes_answer("1, 4", kernel_size=3, stride=3),
+     "should be a set of whole input sizes"),
+    (lambda: check.scatter_inside_fraction_answer("half", 4, 4, 2, 1), "should be a number"),
+    (lambda: check.parameter_count_answer("many"), "predicted should be a whole number"),
+    (lambda: check.field_pixels_answer("a hundred", 256), "corner_pixels should be a whole number"),
+    (lambda: check.psnr_by_hand_answer("20 dB", 1.0), "should be a number of decibels"),
+    (lambda: check.unet_sizes_answer("(4, 7)", [(0, 1)] * 3),
+     "sizes must be a list of 4 pairs of ints (height, width); got str"),
+    (lambda: check.strided_up_answer("ConvTranspose2d"),
+     "up should be a torch.nn.ConvTranspose2d, not str"),
+], ids=lambda value: "" if callable(value) else value.split(" ")[0])
+def test_a_wrong_type_names_the_expected_type(call, expected):
+    with pytest.raises(check.WrongAnswer) as caught:
+        call()
+    assert not isinstance(caught.value, check.NotAnswered)
+    assert expected in str(caught.value)
+
+
+def test_ipython_shows_the_students_cell_not_the_checks_frames():
+    import subprocess
+    import sys
+
+    pytest.importorskip("IPython")
+    script = (
+        "from IPython.core.interactiveshell import InteractiveShell\n"
+        "shell = InteractiveShell.instance(colors='nocolor')\n"
+        "shell.run_cell('from tconv import check')\n"
+        "shell.run_cell('need = ...\\ncheck.needs_output_padding_answer(need, range(10, 16), "
+        "4, 2, 1)')\n"
+        "shell.run_cell('check.needs_output_padding_answer([10, 11], range(10, 16), 4, 2, 1)')\n"
+    )
+    shown = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                           timeout=120).stdout
+    assert "NotAnswered: ch5-need: not answered yet." in shown
+    assert "WrongAnswer: your list holds" in shown
+    assert "check.needs_output_padding_answer(need" in shown  # the student's cell
+    assert "tconv/check.py" not in shown and "hidden" not in shown  # none of the check's frames
+
+
 # ---------------------------------------------------------------- chapter 1
 
 
@@ -186,7 +376,7 @@ def test_square_only_matrix_is_caught():
                     for v in range(k):
                         C[m * (W - k + 1) + n, (m + u) * H + (n + v)] = w[u, v]
         return C
-    with pytest.raises(check.WrongAnswer, match=r"conv_matrix_rect\(w, H=4, W=6\)"):
+    with pytest.raises(check.WrongAnswer, match=r"buggy\(w, H=4, W=6\)"):
         check.conv_matrix_rect_function(buggy)
 
 
@@ -215,7 +405,7 @@ def test_input_gradient_needs_the_right_size():
 
     def always_one(x, weight, g, stride, padding):  # a 0/1 guess of output_padding
         return conv_transpose2d(g, weight, stride=stride, padding=padding, output_padding=1)
-    with pytest.raises(check.WrongAnswer, match="input_gradient"):
+    with pytest.raises(check.WrongAnswer, match=r"always_one\(x of shape"):
         check.input_gradient_function(always_one)
 
 
@@ -301,7 +491,7 @@ def test_chapter5_checks_reject_wrong_answers():
         for _ in range(depth):
             sizes.append((sizes[-1] + 2 * p - k) // s + 1)
         return [(n + 2 * p - k) % s for n in sizes[:-1]]
-    with pytest.raises(check.WrongAnswer, match="decoder_output_padding"):
+    with pytest.raises(check.WrongAnswer, match=r"encoder_order\(i=28"):
         check.decoder_output_padding_function(encoder_order)
     with pytest.raises(check.WrongAnswer, match="not larger than stride"):
         check.design_layer_answer(3, 3, 0, 0, 2)  # right sizes, kernel too small
@@ -375,7 +565,7 @@ def test_chapter6_depth_to_space_check():
     def pytorch_order(x, r):  # PixelShuffle's channel order is not TensorFlow's
         y = F.pixel_shuffle(torch.from_numpy(x.transpose(0, 3, 1, 2).copy()), r)
         return y.numpy().transpose(0, 2, 3, 1)
-    with pytest.raises(check.WrongAnswer, match=r"depth_to_space\(x of shape \(1, 2, 3, 8\)"):
+    with pytest.raises(check.WrongAnswer, match=r"pytorch_order\(x of shape \(1, 2, 3, 8\)"):
         check.depth_to_space_function(pytorch_order)
     tf = pytest.importorskip("tensorflow")
     with pytest.raises(check.WrongAnswer, match="calls depth_to_space"):
@@ -681,13 +871,13 @@ def test_chapter11_place_catches_wrong_placements():
                 full[:, :, u:u + (h - 1) * stride + 1:stride,
                      v:v + (w - 1) * stride + 1:stride] += stamps[:, :, u, v]
         return full
-    with pytest.raises(check.WrongAnswer, match=r"place\(stamps"):
+    with pytest.raises(check.WrongAnswer, match=r"no_crop\(stamps"):
         check.place_stamps_function(no_crop)
 
     def rotated(stamps, stride, padding):  # taps placed in 180°-rotated order
         full = no_crop(stamps[:, :, ::-1, ::-1], stride, padding)
         return full[:, :, padding:full.shape[2] - padding, padding:full.shape[3] - padding]
-    with pytest.raises(check.WrongAnswer, match=r"place\(stamps"):
+    with pytest.raises(check.WrongAnswer, match=r"rotated\(stamps"):
         check.place_stamps_function(rotated)
 
 
@@ -760,7 +950,7 @@ def test_chapter12_design_must_keep_every_row():
 def test_chapter12_receptive_field_catches_common_slips():
     def sum_of_kernels(layers):  # forgets that strides multiply the steps
         return 1 + sum(k - 1 for k, s in layers), 1
-    with pytest.raises(check.WrongAnswer, match=r"receptive_field\("):
+    with pytest.raises(check.WrongAnswer, match=r"sum_of_kernels\("):
         check.receptive_field_function(sum_of_kernels)
 
     def last_stride_only(layers):
@@ -768,10 +958,12 @@ def test_chapter12_receptive_field_catches_common_slips():
         for k, s in layers:
             size, jump = size + (k - 1) * jump, s
         return size, jump
-    with pytest.raises(check.WrongAnswer, match=r"receptive_field\("):
+    with pytest.raises(check.WrongAnswer, match=r"last_stride_only\("):
         check.receptive_field_function(last_stride_only)
-    with pytest.raises(check.WrongAnswer, match="pair of ints"):
+    with pytest.raises(check.NotAnswered, match="ch12-receptive: receptive_field: not answered"):
         check.receptive_field_function(lambda layers: None)
+    with pytest.raises(check.WrongAnswer, match="pair of ints"):  # None on a later case only
+        check.receptive_field_function(lambda layers: (3, 1) if layers == [(3, 1)] else None)
 
 
 # ---------------------------------------------------------------- chapter 13
@@ -1051,5 +1243,7 @@ def test_chapter15_merge_catches_the_misaligned_skip():
                         (upsampled_first, "should be the skip")]:
         with pytest.raises(check.WrongAnswer, match=message):
             check.merge_function(fn)
-    with pytest.raises(check.WrongAnswer, match="tensor"):
+    with pytest.raises(check.NotAnswered, match="ch15-skip: fixed_merge: not answered"):
         check.merge_function(lambda up, x, skip: None)
+    with pytest.raises(check.WrongAnswer, match="should return a tensor, not ndarray"):
+        check.merge_function(lambda up, x, skip: fixed(up, x, skip).numpy())
