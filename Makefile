@@ -68,8 +68,8 @@ clean:
 ISTAMP           := $(VENV)/.installed-instructor
 CH               ?=
 SUBMISSIONS      ?=
-TIMEOUT          ?= 120
-NOTEBOOK_TIMEOUT ?= 900
+TIMEOUT          ?= 300
+NOTEBOOK_TIMEOUT ?= 1800
 SOLUTIONS        ?= show
 NOSOLUTIONS      := _build/nosolutions
 

@@ -77,7 +77,7 @@ def chapter_notebooks(chapters, chapter=None):
     return notebooks
 
 
-def write_config(root, db_url, timeout=120):
+def write_config(root, db_url, timeout=300):
     root.mkdir(parents=True, exist_ok=True)
     (root / "nbgrader_config.py").write_text(CONFIG.format(
         ci=str(ROOT / ".ci"), root=str(root), db_url=db_url, timeout=int(timeout)))
@@ -296,9 +296,9 @@ def main(argv=None):
     student.add_argument("--chapter", help="one chapter, by number (05)")
     grade = commands.add_parser("grade", help="grade SUBMISSIONS/<student>/<notebook>.ipynb")
     grade.add_argument("submissions")
-    grade.add_argument("--timeout", type=float, default=120, help="seconds per cell (120)")
-    grade.add_argument("--notebook-timeout", type=float, default=900,
-                       help="seconds per notebook, then the kernel is killed (900)")
+    grade.add_argument("--timeout", type=float, default=300, help="seconds per cell (300)")
+    grade.add_argument("--notebook-timeout", type=float, default=1800,
+                       help="seconds per notebook, then the kernel is killed (1800)")
     book = commands.add_parser("book-config", help="write a _config.yml with hide_solutions")
     book.add_argument("out")
     args = parser.parse_args(argv)

@@ -23,6 +23,8 @@ EXERCISE = re.compile(r"^(`{3,}|:{3,})\{exercise\}[ \t]*(.*)$")
 SOLUTION_START = re.compile(r"^(`{3,}|:{3,})\{solution-start\}")
 SOLUTION_END = re.compile(r"^(`{3,}|:{3,})\{solution-end\}")
 OPTION = re.compile(r"^:[\w-]+:")
+# The chapters' sentence about folded solutions: the student version has none to fold.
+FOLDED = " Where solutions are shown, they are folded away: try first."
 # Sphinx roles JupyterLab cannot render: {func}`~tconv.conv2d` -> `conv2d`, {ref}`text <x>` -> text.
 CODE_ROLE = re.compile(r"\{(?:py:)?(?:func|mod|class|meth|attr|obj|data|exc)\}`~?([^`]+)`")
 TEXT_ROLE = re.compile(r"\{(?:ref|numref|doc|eq|term)\}`([^`<]+?)\s*(?:<[^`]*>)?`")
@@ -118,8 +120,8 @@ class StudentVersion(NbGraderPreprocessor):
                     self._inside = False
                 i = close + 1
                 continue
-            if not self._inside:
-                kept.append(line)
+            if not self._inside and line.strip() != "+++":  # +++: a MyST block break
+                kept.append(line.replace(FOLDED, "").rstrip() if FOLDED in line else line)
             i += 1
         return re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip()
 

@@ -6,16 +6,21 @@ Everything is built in a temporary folder (`homework.py --build`), never in _bui
 - The student version: no solution code or prose, no MyST fences or labels, checks present and
   locked, exercise outputs cleared and the text's outputs kept.
 - Grading: `teacher` (the source notebook as is: full marks), `untouched` (the student version:
-  0 points, every check "not answered yet", no NameError), `looping` (an answer cell that never
+  0 points, every check "not answered yet", no NameError), `raising` (an answer cell that raises:
+  that exercise only), `looping` (an answer cell that never
   ends: that exercise only), `stubborn` (a loop that swallows the interrupt: that notebook only),
   `deleting` (deletes every file of its working folder: graded all the same), `editing` (a
   wrong answer and its check cell replaced by a print: the check is restored). Then a notebook
   time limit shorter than the notebook: killed, 0 points, no kernel left running. The course's
   files are the same afterwards.
+- Every chapter: the student version generates; graded as it is, it runs to its end and every
+  check, and nothing else, fails with "not answered yet" (0 points); the source notebook graded
+  as it is gets every point.
 """
 
 import csv
 import hashlib
+import os
 import pathlib
 import subprocess
 import sys
@@ -31,9 +36,9 @@ FENCES = ("{exercise}", "{solution-start}", "{solution-end}", ":label:", "BEGIN 
           "END SOLUTION")
 
 
-def homework(build, *arguments):
+def homework(build, *arguments, env=None):
     result = subprocess.run([sys.executable, str(HOMEWORK), "--build", str(build), *arguments],
-                            capture_output=True, text=True, cwd=ROOT)
+                            capture_output=True, text=True, cwd=ROOT, env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
 
@@ -137,6 +142,7 @@ def graded(build, student, tmp_path_factory):
 
     submit("teacher", source())
     submit("untouched", student)
+    submit("raising", source(**{"ch5-need-answer": "raise ValueError('a bug in my answer')"}))
     submit("looping", source(**{"ch5-need-answer": "while True:\n    pass"}))
     submit("stubborn", source(**{"ch5-need-answer": (
         "import time\nwhile True:\n    try:\n        time.sleep(0.1)\n"
@@ -165,9 +171,10 @@ def points(rows, student, exercise=None):
 def test_grades_csv(graded):
     output, rows, *_ = graded
     assert set(rows[0]) == {"student", "notebook", "exercise", "points", "max_points"}
-    assert len(rows) == 6 * 4 and {r["notebook"] for r in rows} == {NAME}
+    assert len(rows) == 7 * 4 and {r["notebook"] for r in rows} == {NAME}
     assert points(rows, "teacher") == 4
     assert points(rows, "untouched") == 0
+    assert points(rows, "raising") == 3 and points(rows, "raising", "ch5-need") == 0
     assert points(rows, "looping") == 3 and points(rows, "looping", "ch5-need") == 0
     assert points(rows, "stubborn") == 0 and "ignored the interrupt" in output
     assert points(rows, "deleting") == 4
@@ -199,15 +206,68 @@ def test_notebook_time_limit_kills(build, graded):
     one = submissions.parent / "one"
     (one / "slow").mkdir(parents=True)
     (one / "slow" / CHAPTER.name).write_bytes((submissions / "teacher" / CHAPTER.name).read_bytes())
-    output = homework(build, "grade", str(one), "--notebook-timeout", "3")
+    scratch = one / "tmp"  # this run's temporary copies, so other gradings do not count
+    scratch.mkdir()
+    output = homework(build, "grade", str(one), "--notebook-timeout", "3",
+                      env=dict(os.environ, TMPDIR=str(scratch)))
     assert "killed after 3 s" in output
     with open(build / "grades" / "grades.csv", newline="") as stream:
         assert points(list(csv.DictReader(stream)), "slow") == 0
     left = []
     for process in psutil.process_iter():
         try:
-            if "tconv-grade-" in process.cwd() or any("tconv-grade-" in a for a in process.cmdline()):
+            if str(scratch) in process.cwd() or any(str(scratch) in a for a in process.cmdline()):
                 left.append(process)
         except (psutil.AccessDenied, psutil.NoSuchProcess, psutil.ZombieProcess):
             pass
     assert not left, left
+
+
+ALL = sorted((ROOT / "chapters").glob("part*/*.ipynb"))
+
+
+@pytest.fixture(scope="module")
+def every_chapter(tmp_path_factory):
+    build = tmp_path_factory.mktemp("every")
+    output = homework(build, "student")
+    submissions = tmp_path_factory.mktemp("every-submissions")
+    for chapter in ALL:
+        student = build / "student" / chapter.parent.name / chapter.name
+        for who, path in (("teacher", chapter), ("untouched", student)):
+            (submissions / who).mkdir(exist_ok=True)
+            (submissions / who / chapter.name).write_bytes(path.read_bytes())
+    homework(build, "grade", str(submissions), "--timeout", "600", "--notebook-timeout", "1800")
+    with open(build / "grades" / "grades.csv", newline="") as stream:
+        rows = list(csv.DictReader(stream))
+    return build, output, rows
+
+
+def test_every_chapter_has_a_student_version(every_chapter):
+    _, output, _ = every_chapter
+    for chapter in ALL:
+        assert f"{chapter.stem}: " in output, chapter.stem
+
+
+def test_every_chapter_grades_from_zero_to_full(every_chapter):
+    _, _, rows = every_chapter
+    for chapter in ALL:
+        mine = [r for r in rows if r["notebook"] == chapter.stem]
+        teacher = [r for r in mine if r["student"] == "teacher"]
+        untouched = [r for r in mine if r["student"] == "untouched"]
+        assert len(teacher) >= 4 and len(untouched) == len(teacher), chapter.stem
+        assert all(float(r["points"]) == float(r["max_points"]) for r in teacher), teacher
+        assert all(float(r["points"]) == 0 for r in untouched), untouched
+
+
+def test_every_untouched_chapter_says_only_not_answered(every_chapter):
+    build, _, _ = every_chapter
+    for chapter in ALL:
+        notebook = nbformat.read(build / "nbgrader" / "autograded" / "untouched" / chapter.stem /
+                                 chapter.name, as_version=4)
+        for cell in notebook.cells:
+            errors = [o for o in cell.get("outputs", []) if o.output_type == "error"]
+            if nbgrader(cell).get("grade"):
+                assert len(errors) == 1 and "not answered yet" in errors[0].evalue, (
+                    chapter.stem, cell.source, [e.evalue for e in errors])
+            else:
+                assert not errors, (chapter.stem, cell.source, [e.evalue for e in errors])
