@@ -255,6 +255,8 @@ def cmd_book_config(args):
     # buttons (they would open the repository's notebooks, solutions included).
     sphinx["config"]["html_copy_source"] = False
     config.setdefault("html", {})["use_download_button"] = False
+    sphinx["recursive_update"] = True  # merge into the theme options Jupyter Book makes
+    sphinx["config"].setdefault("html_theme_options", {})["use_download_button"] = False
     config["launch_buttons"] = {"binderhub_url": "", "colab_url": "", "jupyterhub_url": "",
                                 "thebe": False}
     out = pathlib.Path(args.out)
