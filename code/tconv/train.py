@@ -51,6 +51,45 @@ def _torch():
     return torch
 
 
+def _check_settings(epochs, batch_size, lr, seed, schedule, report, fn):
+    """The settings every training loop shares, checked; returns ``(epochs, batch_size)``."""
+    epochs = _positive_int(epochs, "epochs", fn)
+    batch_size = _positive_int(batch_size, "batch_size", fn)
+    if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not 0 < lr < math.inf:
+        raise ValueError(f"{fn}: lr={lr!r} must be a positive number (Adam's learning rate).")
+    if not is_int(seed):
+        raise TypeError(f"{fn}: seed={seed!r} must be an int; got {type(seed).__name__}.")
+    if schedule not in SCHEDULES:
+        raise ValueError(f"{fn}: schedule={schedule!r} is not a learning-rate schedule; expected "
+                         f"one of {SCHEDULES}.")
+    if report is not None and not callable(report):
+        raise TypeError(f"{fn}: report={report!r} must be callable (such as print) or None.")
+    return epochs, batch_size
+
+
+def _adam(model, lr, schedule, steps):
+    """Adam with learning rate ``lr``, and its scheduler (None for a constant rate).
+
+    With ``schedule="cosine"`` the rate falls from ``lr`` to 0 along half a cosine, one
+    scheduler step after each of the ``steps`` optimizer steps.
+    """
+    torch = _torch()
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    scheduler = None
+    if schedule == "cosine":
+        scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=steps)
+    return optimizer, scheduler
+
+
+def _step(loss, optimizer, scheduler):
+    """One step down the gradient of ``loss``, then one step of the schedule (if any)."""
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    if scheduler is not None:
+        scheduler.step()
+
+
 def _in_jupyter():
     """True inside a Jupyter kernel (JupyterLab, Colab, nbclient, nbval), False elsewhere."""
     try:
@@ -299,22 +338,9 @@ def train(model, train_data, test_data, epochs, batch_size, lr, seed, schedule="
         raise TypeError(f"{fn}: model must be a torch.nn.Module; got {type(model).__name__}.")
     x, y = _as_data(train_data, "train_data", fn)
     x_test, y_test = _as_data(test_data, "test_data", fn)
-    epochs = _positive_int(epochs, "epochs", fn)
-    batch_size = _positive_int(batch_size, "batch_size", fn)
-    if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not 0 < lr < math.inf:
-        raise ValueError(f"{fn}: lr={lr!r} must be a positive number (Adam's learning rate).")
-    if not is_int(seed):
-        raise TypeError(f"{fn}: seed={seed!r} must be an int; got {type(seed).__name__}.")
-    if report is not None and not callable(report):
-        raise TypeError(f"{fn}: report={report!r} must be callable (such as print) or None.")
-
-    if schedule not in SCHEDULES:
-        raise ValueError(f"{fn}: schedule={schedule!r} is not a learning-rate schedule; expected "
-                         f"one of {SCHEDULES}.")
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    epochs, batch_size = _check_settings(epochs, batch_size, lr, seed, schedule, report, fn)
     steps = epochs * math.ceil(len(x) / batch_size)
-    if schedule == "cosine":  # lr falls from lr to 0 along half a cosine, step by step
-        scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=steps)
+    optimizer, scheduler = _adam(model, lr, schedule, steps)
     shuffler = torch.Generator().manual_seed(seed)
     history = {"epoch": [], "loss": [], "test_accuracy": [], "seconds": []}
     deterministic = torch.are_deterministic_algorithms_enabled()
@@ -331,11 +357,7 @@ def train(model, train_data, test_data, epochs, batch_size, lr, seed, schedule="
                 for begin in range(0, len(x), batch_size):
                     batch = order[begin:begin + batch_size]
                     loss = torch.nn.functional.cross_entropy(model(x[batch]), y[batch])
-                    optimizer.zero_grad()
-                    loss.backward()
-                    optimizer.step()
-                    if schedule == "cosine":
-                        scheduler.step()
+                    _step(loss, optimizer, scheduler)
                     total += loss.item() * len(batch)
                     bar.advance(epoch)
                 test_accuracy = accuracy(model, x_test, y_test.numpy())
@@ -815,17 +837,7 @@ def train_autoencoder(model, train_images, test_images, epochs, batch_size, lr, 
         raise TypeError(f"{fn}: model must be a torch.nn.Module; got {type(model).__name__}.")
     x, _ = _as_data((train_images, np.zeros(len(train_images), np.int64)), "train_images", fn)
     x_test, _ = _as_data((test_images, np.zeros(len(test_images), np.int64)), "test_images", fn)
-    epochs = _positive_int(epochs, "epochs", fn)
-    batch_size = _positive_int(batch_size, "batch_size", fn)
-    if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not 0 < lr < math.inf:
-        raise ValueError(f"{fn}: lr={lr!r} must be a positive number (Adam's learning rate).")
-    if not is_int(seed):
-        raise TypeError(f"{fn}: seed={seed!r} must be an int; got {type(seed).__name__}.")
-    if schedule not in SCHEDULES:
-        raise ValueError(f"{fn}: schedule={schedule!r} is not a learning-rate schedule; expected "
-                         f"one of {SCHEDULES}.")
-    if report is not None and not callable(report):
-        raise TypeError(f"{fn}: report={report!r} must be callable (such as print) or None.")
+    epochs, batch_size = _check_settings(epochs, batch_size, lr, seed, schedule, report, fn)
     if probe is not None and not callable(probe):
         raise TypeError(f"{fn}: probe={probe!r} must be callable, probe(model), or None.")
     probe_steps = set(probe_steps)
@@ -841,10 +853,8 @@ def train_autoencoder(model, train_images, test_images, epochs, batch_size, lr, 
             history["probes"].append((step, probe(model)))
         model.train(was_training)
 
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     steps = epochs * math.ceil(len(x) / batch_size)
-    if schedule == "cosine":
-        scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=steps)
+    optimizer, scheduler = _adam(model, lr, schedule, steps)
     shuffler = torch.Generator().manual_seed(seed)
     noiser = torch.Generator().manual_seed(seed)
     history = {"epoch": [], "loss": [], "test_psnr": [], "seconds": [], "probes": []}
@@ -867,11 +877,7 @@ def train_autoencoder(model, train_images, test_images, epochs, batch_size, lr, 
                     z = torch.randn(clean.shape, generator=noiser)
                     inputs = (clean + float(noise) * z).clamp(0, 1)
                 loss = torch.nn.functional.mse_loss(model(inputs), clean)
-                optimizer.zero_grad()
-                loss.backward()
-                optimizer.step()
-                if schedule == "cosine":
-                    scheduler.step()
+                _step(loss, optimizer, scheduler)
                 step += 1
                 total += loss.item() * len(clean)
                 bar.advance(epoch)
@@ -1083,26 +1089,14 @@ def train_segmentation(model, train_data, test_data, epochs, batch_size, lr, see
         raise TypeError(f"{fn}: model must be a torch.nn.Module; got {type(model).__name__}.")
     x, y = _segmentation_data(train_data, "train_data", fn)
     x_test, y_test = _segmentation_data(test_data, "test_data", fn)
-    epochs = _positive_int(epochs, "epochs", fn)
-    batch_size = _positive_int(batch_size, "batch_size", fn)
+    epochs, batch_size = _check_settings(epochs, batch_size, lr, seed, schedule, report, fn)
     classes = _positive_int(classes, "classes", fn)
-    if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not 0 < lr < math.inf:
-        raise ValueError(f"{fn}: lr={lr!r} must be a positive number (Adam's learning rate).")
-    if not is_int(seed):
-        raise TypeError(f"{fn}: seed={seed!r} must be an int; got {type(seed).__name__}.")
-    if schedule not in SCHEDULES:
-        raise ValueError(f"{fn}: schedule={schedule!r} is not a learning-rate schedule; expected "
-                         f"one of {SCHEDULES}.")
-    if report is not None and not callable(report):
-        raise TypeError(f"{fn}: report={report!r} must be callable (such as print) or None.")
     for name, labels in (("train_data", y), ("test_data", y_test)):
         if len(labels) and (labels.min() < 0 or labels.max() >= classes):
             raise ValueError(f"{fn}: {name}'s masks must hold classes in range({classes}); got "
                              f"values from {int(labels.min())} to {int(labels.max())}.")
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     steps = epochs * math.ceil(len(x) / batch_size)
-    if schedule == "cosine":
-        scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=steps)
+    optimizer, scheduler = _adam(model, lr, schedule, steps)
     shuffler = torch.Generator().manual_seed(seed)
     history = {"epoch": [], "loss": [], "test_mean_iou": [], "test_pixel_accuracy": [],
                "seconds": []}
@@ -1118,11 +1112,7 @@ def train_segmentation(model, train_data, test_data, epochs, batch_size, lr, see
             for begin in range(0, len(x), batch_size):
                 batch = order[begin:begin + batch_size]
                 loss = torch.nn.functional.cross_entropy(model(x[batch]), y[batch])
-                optimizer.zero_grad()
-                loss.backward()
-                optimizer.step()
-                if schedule == "cosine":
-                    scheduler.step()
+                _step(loss, optimizer, scheduler)
                 total += loss.item() * len(batch)
                 bar.advance(epoch)
             predicted = predict_masks(model, x_test)
