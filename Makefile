@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 SITE   := _build/html
 NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with .ci/nbval-sanitize.cfg -p no:cacheprovider
 
-.PHONY: install book test test-code test-notebooks test-site lab bench execute clean
+.PHONY: install book test test-code test-notebooks test-site test-browser lab bench execute clean
 
 install: $(STAMP)
 
@@ -34,7 +34,7 @@ else
 	@echo "The book is built: open file://$(CURDIR)/$(SITE)/index.html"
 endif
 
-test: test-code test-notebooks test-site test-homework
+test: test-code test-notebooks test-site test-browser test-homework
 
 test-code: $(STAMP)
 	$(BIN)/python -m pytest code
@@ -46,6 +46,20 @@ test-notebooks: $(STAMP)
 test-site: $(STAMP)
 	$(BIN)/jupyter-book build . -W --keep-going --all
 	$(BIN)/python .ci/check_links.py $(SITE)
+
+# The site in a real browser: Debian's Chromium (`apt-get install chromium`) driven by Playwright,
+# every page at desktop and phone width and in dark mode, screenshots in $(SCREENSHOTS).
+# Without Chromium it says it was skipped and why (exit code 77); with CI=true that fails.
+BSTAMP      := $(VENV)/.installed-browser
+SCREENSHOTS := _build/screenshots/site
+
+$(BSTAMP): $(STAMP) requirements-browser.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-browser.txt
+	touch $(BSTAMP)
+
+test-browser: $(BSTAMP)
+	test -f $(SITE)/index.html || $(BIN)/jupyter-book build . -W --keep-going
+	$(BIN)/python .ci/browser_site.py $(SITE) --screenshots $(SCREENSHOTS) || test $$? = 77
 
 # (As root, as in many containers, JupyterLab refuses to start without --allow-root.)
 lab: $(STAMP)

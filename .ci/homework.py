@@ -249,7 +249,10 @@ def cmd_book_config(args):
     import yaml
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     sphinx = config.setdefault("sphinx", {})
-    sphinx.setdefault("local_extensions", {})["homework"] = str(ROOT / ".ci")
+    extensions = sphinx.setdefault("local_extensions", {})
+    for name, path in extensions.items():  # relative to _config.yml, which this file is not beside
+        extensions[name] = str((ROOT / path).resolve())
+    extensions["homework"] = str(ROOT / ".ci")
     sphinx.setdefault("config", {})["hide_solutions"] = False  # see setup() below
     # The notebooks' sources hold the solutions: no copies on the site, no download or launch
     # buttons (they would open the repository's notebooks, solutions included).

@@ -1,0 +1,155 @@
+"""Sphinx extension of the course's website, loaded by `_config.yml` (`sphinx.local_extensions`).
+
+It does four small things the configuration alone cannot:
+
+- **Solution markers.** nbgrader needs `### BEGIN SOLUTION` / `### END SOLUTION` in the
+  notebooks; readers of the site need not see them. The lines are dropped from every code cell
+  on the page (the notebooks keep them).
+- **One base URL.** `html.baseurl` in `_config.yml` is the only place the site's address is
+  written; the sitemap, the social-preview metadata and the 404 page's links are derived from it.
+- **A light site.** The site serves its own MathJax and theme assets (it works offline), but the
+  packages copy far more than the pages load: every MathJax component and its speech rules in 13
+  languages, source maps, theme translations, TrueType copies of web fonts, and a 1.5 MB
+  Font Awesome script that only draws custom icons (the theme's stylesheet and web fonts
+  already draw the ones the site uses). After the build, what no page needs is deleted
+  (:data:`MATHJAX_KEEP` lists what MathJax may load, lazily included: TeX extensions, the menu
+  and its accessibility tools with English speech rules). The notebooks offered for download
+  are the chapters without their outputs: a student downloads them to run them.
+- **A social-preview image**, drawn by :func:`tconv.plot.social_preview` into the build.
+
+The browser test (`.ci/browser_site.py`) fails on any request the site cannot answer, so a file
+deleted here that a page needs is caught.
+"""
+import json
+import pathlib
+import re
+import shutil
+import urllib.parse
+
+from docutils import nodes
+from sphinx.transforms import SphinxTransform
+
+FONTAWESOME_SCRIPT = re.compile(r'[ \t]*<script defer src="[^"]*_static/scripts/fontawesome\.js[^"]*">'
+                                r"</script>\n?")
+MARKER = re.compile(r"^[ \t]*### (BEGIN|END) (SOLUTION|HIDDEN TESTS)[ \t]*\n?", re.MULTILINE)
+
+# MathJax's components that pages load (MathJax's loader, relative to _static/mathjax/): TeX
+# input, HTML output, and hidden MathML that screen readers read. Not the 430 KB right-click menu
+# that the combined tex-chtml.js would add to every page's first visit.
+MATHJAX_LOAD = ["input/tex", "output/chtml", "a11y/assistive-mml"]
+
+# Paths under _static/mathjax/ that pages may load: the loader and its components, then what they
+# load lazily.
+MATHJAX_KEEP = (
+    "startup.js",
+    "core.js",                        # what every component needs
+    *(f"{component}.js" for component in MATHJAX_LOAD),
+    "input/tex/extensions/",          # \require and autoloaded TeX packages
+    "output/chtml/fonts/",            # the fonts of the HTML output
+)
+
+
+class RemoveSolutionMarkers(SphinxTransform):
+    """Drop nbgrader's marker lines from code shown on the page."""
+
+    default_priority = 500
+
+    def apply(self):
+        for block in self.document.findall(nodes.literal_block):
+            text = block.astext()
+            if MARKER.search(text):
+                block.children = [nodes.Text(MARKER.sub("", text))]
+                block.rawsource = block.astext()
+
+
+def drop_duplicate_scripts(app, pagename, templatename, context, doctree):
+    """Keep one copy of each script of a page.
+
+    sphinx-thebe and sphinx-togglebutton add their inline configuration scripts while the
+    sources are read, which Sphinx 7 registers twice; a repeated `const` declaration is a
+    console error on every page.
+    """
+    seen, unique = set(), []
+    for script in context.get("script_files", []):
+        key = (getattr(script, "filename", script) or "",  # None and "" both mean inline
+               tuple(sorted(getattr(script, "attributes", {}).items())))
+        if key not in seen:
+            seen.add(key)
+            unique.append(script)
+    context["script_files"] = unique
+
+
+def configure_mathjax(app, config):
+    """Load MathJax through its loader with the components of :data:`MATHJAX_LOAD`."""
+    config.mathjax_path = "mathjax/startup.js"  # sphinx-mathjax-offline sets tex-chtml.js
+    mathjax = dict(config.mathjax3_config or {})
+    mathjax["loader"] = {"load": MATHJAX_LOAD}
+    config.mathjax3_config = mathjax
+
+
+def derive_urls(app, config):
+    """Set the URL options of the sitemap, social metadata and 404 page from html_baseurl."""
+    base = config.html_baseurl
+    if not base:
+        return
+    base = base.rstrip("/") + "/"
+    config.html_baseurl = base
+    config.ogp_site_url = base
+    config.ogp_site_name = config.html_title
+    config.notfound_urls_prefix = urllib.parse.urlparse(base).path or "/"
+    config.sitemap_url_scheme = "{link}"
+
+
+def write_social_preview(app, exception):
+    """Draw the social-preview image into the built site."""
+    if exception is not None or app.builder.format != "html":
+        return
+    from tconv.plot import social_preview
+
+    out = pathlib.Path(app.outdir) / "_static" / "social-preview.png"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    social_preview(out)
+
+
+def trim_assets(app, exception):
+    """Delete copied assets that no page loads."""
+    if exception is not None or app.builder.format != "html":
+        return
+    static = pathlib.Path(app.outdir) / "_static"
+    mathjax = static / "mathjax"
+    if mathjax.is_dir():
+        for path in sorted(mathjax.rglob("*"), reverse=True):
+            relative = path.relative_to(mathjax).as_posix()
+            if path.is_file() and not relative.startswith(MATHJAX_KEEP):
+                path.unlink()
+            elif path.is_dir() and not any(path.iterdir()):
+                path.rmdir()
+    for path in static.rglob("*.map"):
+        path.unlink()
+    for path in static.rglob("*.ttf"):
+        if path.with_suffix(".woff2").exists():
+            path.unlink()
+    shutil.rmtree(static / "locales", ignore_errors=True)
+    for page in pathlib.Path(app.outdir).rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        if FONTAWESOME_SCRIPT.search(html):
+            page.write_text(FONTAWESOME_SCRIPT.sub("", html), encoding="utf-8")
+    for path in (static / "scripts").glob("fontawesome.js*"):
+        path.unlink()
+    for path in (pathlib.Path(app.outdir) / "_sources").rglob("*.ipynb"):
+        notebook = json.loads(path.read_text(encoding="utf-8"))
+        for cell in notebook["cells"]:
+            if cell["cell_type"] == "code":
+                cell["outputs"], cell["execution_count"] = [], None
+        path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n",
+                        encoding="utf-8")
+
+
+def setup(app):
+    app.add_transform(RemoveSolutionMarkers)
+    app.connect("config-inited", derive_urls, priority=400)
+    app.connect("config-inited", configure_mathjax, priority=400)
+    app.connect("html-page-context", drop_duplicate_scripts, priority=900)
+    app.connect("build-finished", write_social_preview)
+    app.connect("build-finished", trim_assets, priority=900)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
