@@ -5,10 +5,11 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+BSTAMP := $(VENV)/.installed-browser
 SITE   := _build/html
 NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with .ci/nbval-sanitize.cfg -p no:cacheprovider
 
-.PHONY: install book test test-code test-notebooks test-site test-browser lab bench execute clean
+.PHONY: install book pdf test test-code test-notebooks test-site test-browser lab bench execute clean
 
 install: $(STAMP)
 
@@ -45,21 +46,28 @@ test-notebooks: $(STAMP)
 
 test-site: $(STAMP)
 	$(BIN)/jupyter-book build . -W --keep-going --all
+	$(MAKE) --no-print-directory pdf
 	$(BIN)/python .ci/check_links.py $(SITE)
 
-# The site in a real browser: Debian's Chromium (`apt-get install chromium`) driven by Playwright,
-# every page at desktop and phone width and in dark mode, screenshots in $(SCREENSHOTS).
-# Without Chromium it says it was skipped and why (exit code 77); with CI=true that fails.
-BSTAMP      := $(VENV)/.installed-browser
-SCREENSHOTS := _build/screenshots/site
+# `make pdf`: the whole book as one PDF, _build/pdf/transposed-convolution.pdf, printed by Debian's
+# Chromium from Jupyter Book's single-page build (.ci/pdf.py; without Chromium it says it was
+# skipped, exit code 77, and with CI=true that fails). A copy goes into the built site, where
+# every page's download menu links to it.
+pdf: $(BSTAMP)
+	$(BIN)/python .ci/pdf.py || test $$? = 77
+	if [ -d $(SITE) ] && [ -f _build/pdf/transposed-convolution.pdf ]; then \
+	  cp _build/pdf/transposed-convolution.pdf $(SITE)/; fi
 
+# The site in a real browser: Debian's Chromium (`apt-get install chromium`) driven by Playwright,
+# every page at desktop and phone width and in dark mode, screenshots in _build/screenshots/site.
+# Without Chromium it says it was skipped and why (exit code 77); with CI=true that fails.
 $(BSTAMP): $(STAMP) requirements-browser.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-browser.txt
 	touch $(BSTAMP)
 
 test-browser: $(BSTAMP)
 	test -f $(SITE)/index.html || $(BIN)/jupyter-book build . -W --keep-going
-	$(BIN)/python .ci/browser_site.py $(SITE) --screenshots $(SCREENSHOTS) || test $$? = 77
+	$(BIN)/python .ci/browser_site.py $(SITE) --screenshots _build/screenshots/site || test $$? = 77
 
 # (As root, as in many containers, JupyterLab refuses to start without --allow-root.)
 lab: $(STAMP)

@@ -1,6 +1,6 @@
 """Sphinx extension of the course's website, loaded by `_config.yml` (`sphinx.local_extensions`).
 
-It does four small things the configuration alone cannot:
+It does small things the configuration alone cannot:
 
 - **Solution markers.** nbgrader needs `### BEGIN SOLUTION` / `### END SOLUTION` in the
   notebooks; readers of the site need not see them. The lines are dropped from every code cell
@@ -16,6 +16,8 @@ It does four small things the configuration alone cannot:
   and its accessibility tools with English speech rules). The notebooks offered for download
   are the chapters without their outputs: a student downloads them to run them.
 - **A social-preview image**, drawn by :func:`tconv.plot.social_preview` into the build.
+- **The book as a PDF** in every page's download menu (`make pdf` prints it; .ci/pdf.py).
+- **One copy of each inline script**: see :func:`drop_duplicate_scripts`.
 
 The browser test (`.ci/browser_site.py`) fails on any request the site cannot answer, so a file
 deleted here that a page needs is caught.
@@ -29,6 +31,7 @@ import urllib.parse
 from docutils import nodes
 from sphinx.transforms import SphinxTransform
 
+BOOK_PDF = "transposed-convolution.pdf"  # written by .ci/pdf.py, copied to the site by `make pdf`
 FONTAWESOME_SCRIPT = re.compile(r'[ \t]*<script defer src="[^"]*_static/scripts/fontawesome\.js[^"]*">'
                                 r"</script>\n?")
 MARKER = re.compile(r"^[ \t]*### (BEGIN|END) (SOLUTION|HIDDEN TESTS)[ \t]*\n?", re.MULTILINE)
@@ -85,6 +88,20 @@ def configure_mathjax(app, config):
     mathjax = dict(config.mathjax3_config or {})
     mathjax["loader"] = {"load": MATHJAX_LOAD}
     config.mathjax3_config = mathjax
+
+
+def add_book_pdf_button(app, pagename, templatename, context, doctree):
+    """Put the whole book's PDF (`make pdf` copies it to the site's root) in the download menu."""
+    for button in context.get("header_buttons", []):
+        if button.get("label") == "download-buttons":
+            button["buttons"].append({
+                "type": "link",
+                "url": context["pathto"](BOOK_PDF, 1),
+                "text": "book .pdf",
+                "tooltip": "The whole book as one PDF",
+                "icon": "fas fa-book",
+                "label": "download-book-pdf-button",
+            })
 
 
 def derive_urls(app, config):
@@ -150,6 +167,7 @@ def setup(app):
     app.connect("config-inited", derive_urls, priority=400)
     app.connect("config-inited", configure_mathjax, priority=400)
     app.connect("html-page-context", drop_duplicate_scripts, priority=900)
+    app.connect("html-page-context", add_book_pdf_button, priority=900)
     app.connect("build-finished", write_social_preview)
     app.connect("build-finished", trim_assets, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
