@@ -129,7 +129,7 @@ def write_social_preview(app, exception):
 
 
 def trim_assets(app, exception):
-    """Delete copied assets that no page loads."""
+    """Delete copied assets that no page loads; drop the Font Awesome script from the pages."""
     if exception is not None or app.builder.format != "html":
         return
     static = pathlib.Path(app.outdir) / "_static"
@@ -149,8 +149,11 @@ def trim_assets(app, exception):
     shutil.rmtree(static / "locales", ignore_errors=True)
     for page in pathlib.Path(app.outdir).rglob("*.html"):
         html = page.read_text(encoding="utf-8")
-        if FONTAWESOME_SCRIPT.search(html):
-            page.write_text(FONTAWESOME_SCRIPT.sub("", html), encoding="utf-8")
+        # docutils gives the bibliography's entries the role doc-biblioentry inside a
+        # role="list": screen readers (and axe) expect that list's children to be list items.
+        fixed = FONTAWESOME_SCRIPT.sub("", html).replace('role="doc-biblioentry"', 'role="listitem"')
+        if fixed != html:
+            page.write_text(fixed, encoding="utf-8")
     for path in (static / "scripts").glob("fontawesome.js*"):
         path.unlink()
     for path in (pathlib.Path(app.outdir) / "_sources").rglob("*.ipynb"):

@@ -106,16 +106,31 @@ def draw_array(ax, array, title, cmap=MAGNITUDE, annotate=True, mask=None, fmt="
                     color=text_color(value, cmap, vmin, vmax))
 
 
-def show_arrays(arrays, titles, title=None, cmap=MAGNITUDE, masks=None, size=2.6, fmt="{:g}"):
+def show_arrays(arrays, titles, title=None, cmap=MAGNITUDE, masks=None, size=2.6, fmt="{:g}",
+                ncols=None):
     """Small arrays side by side, each with its values written in its cells.
+
+    ``ncols`` panels per row (all in one row by default); more arrays wrap to the next rows,
+    so that a figure stays legible on a narrow screen. A ``None`` in ``arrays`` leaves its
+    place empty.
 
     >>> fig = show_arrays([np.eye(2), np.ones((2, 2))], ["x", "w"], title="Two arrays")
     >>> len(fig.axes)
     2
+    >>> fig = show_arrays([np.eye(2), None, np.eye(3)], ["x", None, "y"], ncols=2)
+    >>> [ax.get_title() for ax in fig.axes if ax.get_visible()]
+    ['x', 'y']
     """
     masks = masks or [None] * len(arrays)
-    fig, axes = figure(ncols=len(arrays), width=size, height=size, title=title)
-    for ax, array, name, mask in zip(axes[0], arrays, titles, masks):
+    ncols = ncols or len(arrays)
+    nrows = -(-len(arrays) // ncols)
+    fig, axes = figure(ncols=ncols, nrows=nrows, width=size, height=size, title=title)
+    for ax in axes.flat[len(arrays):]:
+        ax.set_visible(False)
+    for ax, array, name, mask in zip(axes.flat, arrays, titles, masks):
+        if array is None:
+            ax.set_visible(False)
+            continue
         draw_array(ax, array, name, cmap=cmap, mask=mask, fmt=fmt)
     return fig
 
@@ -129,18 +144,26 @@ def show_array(array, title, cmap=MAGNITUDE, mask=None, size=3.0, fmt="{:g}"):
     return show_arrays([array], [title], cmap=cmap, masks=[mask], size=size, fmt=fmt)
 
 
-def show_images(images, titles, title=None, cmaps=None, size=3.0, colorbar=False):
+def show_images(images, titles, title=None, cmaps=None, size=3.0, colorbar=False, ncols=None):
     """Pictures side by side, without ticks; ``cmaps`` gives one colormap per picture.
 
-    Signed pictures (``cmap=SIGNED``) get limits symmetric around zero.
+    Signed pictures (``cmap=SIGNED``) get limits symmetric around zero. ``ncols`` pictures
+    per row (all in one row by default); more wrap to the next rows.
 
     >>> fig = show_images([np.zeros((4, 4))], ["black"], title="One picture")
     >>> fig.axes[0].get_title()
     'black'
+    >>> fig = show_images([np.zeros((4, 4))] * 3, ["a", "b", "c"], ncols=2)
+    >>> sum(ax.get_visible() for ax in fig.axes), len(fig.axes)
+    (3, 4)
     """
     cmaps = cmaps or [PHOTO] * len(images)
-    fig, axes = figure(ncols=len(images), width=size, height=size, title=title)
-    for ax, image, name, cmap in zip(axes[0], images, titles, cmaps):
+    ncols = ncols or len(images)
+    nrows = -(-len(images) // ncols)
+    fig, axes = figure(ncols=ncols, nrows=nrows, width=size, height=size, title=title)
+    for ax in axes.flat[len(images):]:
+        ax.set_visible(False)
+    for ax, image, name, cmap in zip(axes.flat, images, titles, cmaps):
         image = np.asarray(image)
         vmin, vmax = color_limits(image, cmap) if image.ndim == 2 else (None, None)
         shown = ax.imshow(image, cmap=cmap, vmin=vmin, vmax=vmax)
@@ -155,14 +178,17 @@ def show_images(images, titles, title=None, cmaps=None, size=3.0, colorbar=False
 
 
 def show_matrix(matrix, title, xlabel="column: input pixel", ylabel="row: output pixel",
-                annotate=False, width=8.0, height=None):
+                annotate=False, width=8.0, height=None, fontsize=8):
     """A matrix such as C as an image; zeros are white, signed values in ``PuOr``.
 
-    Accepts dense arrays and ``scipy.sparse`` matrices.
+    Accepts dense arrays and ``scipy.sparse`` matrices. ``annotate`` writes the nonzero
+    values in their cells, in ``fontsize`` points.
 
     >>> fig = show_matrix(np.eye(3), "I")
     >>> fig.axes[0].get_xlabel()
     'column: input pixel'
+    >>> fig.canvas.draw(); [t.get_text() for t in fig.axes[1].get_yticklabels()]
+    ['−1', '0', '1']
     """
     dense = matrix.toarray() if hasattr(matrix, "toarray") else np.asarray(matrix)
     rows, cols = dense.shape
@@ -177,9 +203,11 @@ def show_matrix(matrix, title, xlabel="column: input pixel", ylabel="row: output
     if annotate:
         for (i, j), value in np.ndenumerate(dense):
             if value != 0:
-                ax.text(j, i, f"{value:g}", ha="center", va="center", fontsize=8,
+                ax.text(j, i, f"{value:g}", ha="center", va="center", fontsize=fontsize,
                         color=text_color(value, SIGNED, vmin, vmax))
-    fig.colorbar(shown, ax=ax, shrink=0.8, label="weight")
+    bar = fig.colorbar(shown, ax=ax, shrink=0.8, label="weight")
+    if np.array_equal(dense, np.round(dense)):  # integer weights get integer ticks
+        bar.locator = matplotlib.ticker.MaxNLocator(integer=True)
     return fig
 
 
@@ -260,13 +288,17 @@ def draw_sliding_frame(ax_in, ax_out, cells, kernel_size, position, stride=1, di
 
 
 def sliding_animation_svg(cells, kernel_size, title, stride=1, dilation=1, seconds=0.7,
-                          cell=18):
+                          cell=18, legend=True, font=14):
     """An animated SVG of a kernel sliding over ``cells`` (kinds ``PAD``, ``PIXEL``,
     ``INSERTED``), and the output filling up, one output pixel per step.
 
     The animation is declarative SVG (SMIL), so it plays in a browser, in JupyterLab and
     on the static site without any script, and it is the same text on every run.
     Show it with ``IPython.display.SVG(svg)``. Returns ``(svg, frames)``.
+
+    The picture is as narrow as its content, with ``font``-pixel text and the colour legend
+    (``legend=False`` leaves it out) on two lines, so that it stays legible when a phone
+    scales it down.
 
     >>> svg, frames = sliding_animation_svg(conv_cells(3), 2, "a 2×2 kernel on 3×3")
     >>> frames, svg.startswith("<svg")
@@ -276,12 +308,17 @@ def sliding_animation_svg(cells, kernel_size, title, stride=1, dilation=1, secon
     span = dilation * (kernel_size - 1) + 1
     out_h, out_w = (rows - span) // stride + 1, (cols - span) // stride + 1
     frames = out_h * out_w
-    gap, top = 2 * cell, 2 * cell
-    left_width = max(cols * cell, 90)  # room for the label under the input
-    legend = "orange: kernel · hatched: padding · dotted: inserted · green: computed"
-    width = max(left_width + out_w * cell + 3 * gap, 7 * len(title) + 2 * gap,
-                round(6.5 * len(legend)) + 2 * gap)  # the whole legend fits
-    height = top + max(rows, out_h) * cell + 2 * cell + 6
+    gap, top, line = 3 * cell // 2, font + 2 * cell // 3 + 8, font + 4
+    # text widths, generous for a sans-serif font (about 0.47 em a character, 0.5 em in bold,
+    # measured in Chromium): 0.55 em, 0.58 em in bold
+    label = f"input {rows}×{cols}"
+    left_width = max(cols * cell, round(0.55 * font * len(label)) + cell)
+    legend = ["orange: kernel · green: computed",
+              "hatched: padding · dotted: inserted"] if legend else []
+    width = max(left_width + out_w * cell + 3 * gap,
+                gap + round(0.58 * font * len(title)) + cell,
+                *(gap + round(0.55 * font * len(text)) + cell for text in legend))  # all text fits
+    height = top + max(rows, out_h) * cell + line * (1 + len(legend)) + 8
     total = frames * seconds
     steps = ";".join(f"{(p % out_w) * stride * cell},{(p // out_w) * stride * cell}"
                      for p in range(frames))
@@ -292,14 +329,14 @@ def sliding_animation_svg(cells, kernel_size, title, stride=1, dilation=1, secon
     fills = {PAD: "#ebebeb", PIXEL: OKABE_ITO[5], INSERTED: "#ffffff"}
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">',
+        f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="{font}">',
         '<defs><pattern id="hatch" width="5" height="5" patternUnits="userSpaceOnUse" '
         'patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="5" stroke="#999" '
         'stroke-width="1.2"/></pattern><pattern id="dots" width="6" height="6" '
         'patternUnits="userSpaceOnUse"><circle cx="3" cy="3" r="1.1" fill="#777"/>'
         '</pattern></defs>',
         f'<rect width="{width}" height="{height}" fill="white"/>',
-        f'<text x="{gap}" y="{cell}" font-weight="bold">{title}</text>',
+        f'<text x="{gap}" y="{font + 4}" font-weight="bold">{title}</text>',
     ]
     x0, y0 = gap, top
     for (i, j), kind in np.ndenumerate(cells):
@@ -327,10 +364,11 @@ def sliding_animation_svg(cells, kernel_size, title, stride=1, dilation=1, secon
     parts.append(f'<g><rect x="{x1}" y="{y0}" width="{cell}" height="{cell}" '
                  f'fill="{OKABE_ITO[1]}" fill-opacity="0.55" stroke="{OKABE_ITO[1]}" '
                  f'stroke-width="2"/>{move.format(out_steps)}</g>')
-    below = y0 + max(rows, out_h) * cell + 14
-    parts.append(f'<text x="{x0}" y="{below}">input {rows}×{cols}</text>')
+    below = y0 + max(rows, out_h) * cell + line
+    parts.append(f'<text x="{x0}" y="{below}">{label}</text>')
     parts.append(f'<text x="{x1}" y="{below}">output {out_h}×{out_w}</text>')
-    parts.append(f'<text x="{x0}" y="{below + 16}" fill="#555">{legend}</text>')
+    for n, text in enumerate(legend, 1):
+        parts.append(f'<text x="{x0}" y="{below + n * line}" fill="#444">{text}</text>')
     parts.append("</svg>")
     return "\n".join(parts), frames
 
@@ -365,26 +403,33 @@ def show_sliding_cases(cases, title, size=2.2):
     fig, axes = figure(ncols=2, nrows=len(cases), width=size, height=size, title=title)
     for row, (name, cells, kernel_size, stride, dilation) in enumerate(cases):
         draw_sliding_frame(axes[row, 0], axes[row, 1], cells, kernel_size, 0, stride, dilation)
-        axes[row, 0].set_title(name, fontsize=9)
+        axes[row, 0].set_title(name, fontsize=10)
     return fig
 
 
-def show_bars(series, titles, title, xlabel, ylabel, size=(3.2, 2.4)):
-    """One bar chart per 1-D series, side by side, sharing the y axis.
+def show_bars(series, titles, title, xlabel, ylabel, size=(2.6, 2.0), ncols=2):
+    """One bar chart per 1-D series of counts, ``ncols`` per row, on the same y scale.
+
+    Both axes count (pixels, stamps), so their ticks are integers.
 
     >>> fig = show_bars([[1, 2, 1]], ["k = 3, s = 2"], "Overlap", "output pixel", "count")
-    >>> fig.axes[0].get_xlabel()
-    'output pixel'
+    >>> fig.axes[0].get_xlabel(), [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    ('output pixel', ['0', '1', '2'])
     """
-    fig, axes = figure(ncols=len(series), width=size[0], height=size[1], title=title)
+    ncols = min(ncols, len(series))
+    nrows = -(-len(series) // ncols)
+    fig, axes = figure(ncols=ncols, nrows=nrows, width=size[0], height=size[1], title=title)
+    for ax in axes.flat[len(series):]:
+        ax.set_visible(False)
     top = max(max(s) for s in series)
-    for ax, values, name in zip(axes[0], series, titles):
+    for ax, values, name in zip(axes.flat, series, titles):
         ax.bar(range(len(values)), values, color=OKABE_ITO[0], edgecolor="white")
         ax.set_title(name)
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
         ax.set_ylim(0, top + 0.5)
         ax.set_yticks(range(0, int(top) + 1))
+        ax.set_xticks(range(0, len(values), -(-len(values) // 8)))  # at most 8 ticks
     return fig
 
 
@@ -392,14 +437,19 @@ def plot_lines(x, ys, labels, title, xlabel, ylabel, logx=False, logy=False,
                legend_outside=False):
     """Several curves against one x axis, with markers, a legend and a grid.
 
-    Missing values (NaN) leave a gap. ``legend_outside`` puts the legend to the
-    right of the axes, where it cannot hide a curve.
+    Missing values (NaN) leave a gap. ``legend_outside`` puts the legend under the
+    axes, in two columns, where it cannot hide a curve. The figure is 5.6 inches wide,
+    so that its 10-point text stays legible when a phone shrinks it to its screen.
 
     >>> fig = plot_lines([1, 2], [[1, 2], [2, 4]], ["a", "b"], "t", "x", "y")
     >>> fig.axes[0].get_ylabel()
     'y'
+    >>> fig = plot_lines([1, 2], [[1, 2]], ["a"], "t", "x", "y", legend_outside=True)
+    >>> len(fig.legends), float(fig.get_figwidth())
+    (1, 5.6)
+    >>> plt.close("all")
     """
-    fig, axes = figure(width=7.5 if legend_outside else 6.0, height=3.8)
+    fig, axes = figure(width=5.6, height=4.4 if legend_outside else 3.6)
     ax = axes[0, 0]
     markers = ["o", "s", "^", "D", "v"]
     for i, (y, label) in enumerate(zip(ys, labels)):
@@ -411,9 +461,9 @@ def plot_lines(x, ys, labels, title, xlabel, ylabel, logx=False, logy=False,
     ax.set_ylabel(ylabel)
     ax.grid(True, which="both", alpha=0.3)
     if legend_outside:
-        ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0))
+        fig.legend(loc="outside lower center", ncols=2, fontsize=9)
     else:
-        ax.legend()
+        ax.legend(fontsize=9)
     return fig
 
 
@@ -428,13 +478,16 @@ def show_learning_curves(histories, labels, title, targets=None):
     >>> fig = show_learning_curves([h], ["a net"], "Learning", targets=[0.93])
     >>> [ax.get_ylabel() for ax in fig.axes]
     ['mean training loss', 'test accuracy (%)']
+
+    The two panels are stacked, loss above accuracy, so that the figure stays legible
+    on a phone.
     """
     if len(histories) != len(labels):
         raise ValueError(f"show_learning_curves: {len(histories)} histories but {len(labels)} "
                          f"labels; give one label per history.")
     targets = targets if targets is not None else [None] * len(histories)
-    fig, axes = figure(ncols=2, width=4.2, height=3.4, title=title)
-    loss_ax, accuracy_ax = axes[0]
+    fig, axes = figure(nrows=2, width=5.6, height=3.0, title=title)
+    loss_ax, accuracy_ax = axes[:, 0]
     markers = ["o", "s", "^", "D", "v"]
     for i, (history, label, target) in enumerate(zip(histories, labels, targets)):
         color, marker = OKABE_ITO[i % len(OKABE_ITO)], markers[i % len(markers)]
@@ -450,7 +503,8 @@ def show_learning_curves(histories, labels, title, targets=None):
         ax.set_xlabel("epoch")
         ax.set_ylabel(ylabel)
         ax.grid(True, alpha=0.3)
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=9)
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     loss_ax.set_yscale("log")
     return fig
 
@@ -481,7 +535,7 @@ def show_confusion(counts, title, class_names=None, size=5.0):
     for (t, q), value in np.ndenumerate(counts):
         color = "black" if t == q else text_color(value, MAGNITUDE, 0, vmax)
         weight = "bold" if t == q else "normal"
-        ax.text(q, t, f"{value:d}", ha="center", va="center", fontsize=8, color=color,
+        ax.text(q, t, f"{value:d}", ha="center", va="center", fontsize=9, color=color,
                 fontweight=weight)
     ax.set_xticks(range(classes), class_names)
     ax.set_yticks(range(classes), class_names)
@@ -559,10 +613,10 @@ def show_image_rows(rows, row_labels, title, xlabel, cmaps=None, titles=None, si
         for ax, image, name in zip(ax_row, row, names):
             vmin, vmax = color_limits(image, cmap)
             ax.imshow(image, cmap=cmap, vmin=vmin, vmax=vmax)
-            ax.set_title(name, fontsize=8)
+            ax.set_title(name, fontsize=9)
             ax.set_xticks([])
             ax.set_yticks([])
-        ax_row[0].set_ylabel(label, fontsize=8)
+        ax_row[0].set_ylabel(label, fontsize=9)
     fig.supxlabel(xlabel, fontsize=10)
     return fig
 
@@ -623,7 +677,7 @@ def show_segmentation(canvases, masks, title, predictions=None, class_names=None
             for c in range(1, len(class_names)):
                 rows, cols = np.nonzero(labels == c)
                 if len(rows) >= 8:
-                    ax.text(np.median(cols), np.median(rows), class_names[c], fontsize=8,
+                    ax.text(np.median(cols), np.median(rows), class_names[c], fontsize=9,
                             ha="center", va="center",
                             bbox={"boxstyle": "round,pad=0.15", "facecolor": "white",
                                   "edgecolor": "none", "alpha": 0.8})
@@ -634,10 +688,46 @@ def show_segmentation(canvases, masks, title, predictions=None, class_names=None
         for ax in ax_row:
             ax.set_xticks([])
             ax.set_yticks([])
-        ax_row[0].set_ylabel(f"canvas {n + 1}", fontsize=8)
+        ax_row[0].set_ylabel(f"canvas {n + 1}", fontsize=9)
     handles = [matplotlib.patches.Patch(facecolor=color, edgecolor="0.5", label=name)
                for color, name in zip(SEGMENT_COLORS, class_names)]
-    fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 11),
-               fontsize=8, title="classes (last column: wrong pixels in black)"
-               if predictions is not None else "classes", title_fontsize=8, handlelength=1.2, columnspacing=0.8)
+    fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 6),
+               fontsize=9, title="classes (last column: wrong pixels in black)"
+               if predictions is not None else "classes", title_fontsize=9, handlelength=1.2,
+               columnspacing=0.8)
     return fig
+
+
+def social_preview(path):
+    """Draw the site's social-preview image (1200×630 px) and save it as a PNG at ``path``.
+
+    The picture is the course's running example: a 4×4 input of ones through a 3×3 kernel of
+    ones with stride 2, whose output counts how many kernel stamps overlap at each pixel.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "preview.png"
+    >>> social_preview(out)
+    >>> plt.imread(out).shape
+    (630, 1200, 4)
+    """
+    from tconv.transpose import conv_transpose2d
+
+    counts = conv_transpose2d(np.ones((1, 1, 4, 4)), np.ones((1, 1, 3, 3)), stride=2)[0, 0]
+    fig = plt.figure(figsize=(12, 6.3), dpi=100, facecolor="white")
+    fig.text(0.05, 0.62, "Transposed convolution,\nfrom C to Cᵀ", fontsize=36, va="center",
+             fontweight="bold", color="#1a1a1a")
+    fig.text(0.05, 0.28, "An open course with executable chapters:\nconvolution as a matrix C, "
+             "its transpose Cᵀ,\nthe PyTorch and TensorFlow layers, MNIST on a CPU.",
+             fontsize=17, va="center", color="#333333")
+    ax = fig.add_axes((0.68, 0.14, 0.28, 0.28 * 12 / 6.3))
+    ax.imshow(counts, cmap=MAGNITUDE, vmin=0, vmax=counts.max())
+    for (row, col), value in np.ndenumerate(counts):
+        ax.text(col, row, f"{value:g}", ha="center", va="center", fontsize=12,
+                color=text_color(value, MAGNITUDE, 0, counts.max()))
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title("stamps overlapping\nat each output pixel", fontsize=13)
+    fig.savefig(path, dpi=100, facecolor="white")
+    plt.close(fig)

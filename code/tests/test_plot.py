@@ -35,8 +35,16 @@ def test_sliding_animation_marks_padding_and_inserted_zeros_and_fits_its_legend(
     assert svg.count('fill="url(#dots)"') == (cells == plot.INSERTED).sum() == 5
     assert svg.count('fill="url(#hatch)"') == (cells == plot.PAD).sum() == 40
     width = int(re.search(r'width="(\d+)"', svg).group(1))
-    legend = re.search(r'<text x="(\d+)"[^>]*fill="#555">([^<]*)</text>', svg)
-    assert int(legend.group(1)) + 6.5 * len(legend.group(2)) <= width
+    assert width <= 400  # drawn at its size on a 390-px phone, not scaled down
+    font = int(re.search(r'font-size="(\d+)"', svg).group(1))
+    assert font >= 14
+    texts = re.findall(r'<text x="(\d+)"[^>]*>([^<]*)</text>', svg)
+    legend = [text for _, text in texts if ":" in text and "·" in text]
+    assert len(legend) == 2 and "green: computed" in legend[0]  # the whole legend, two lines
+    for x, text in texts:  # no text runs past the right edge (0.55 em a character)
+        assert int(x) + 0.55 * font * len(text) <= width, text
+    svg, _ = plot.sliding_animation_svg(cells, 3, "a title", legend=False)
+    assert "green: computed" not in svg
 
 
 def test_learning_curves_confusion_and_grid_for_part4():
