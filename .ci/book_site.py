@@ -11,7 +11,8 @@ It does small things the configuration alone cannot:
   packages copy far more than the pages load: every MathJax component and its speech rules in 13
   languages, source maps, theme translations, TrueType copies of web fonts, and a 1.5 MB
   Font Awesome script that only draws custom icons (the theme's stylesheet and web fonts
-  already draw the ones the site uses). After the build, what no page needs is deleted
+  already draw the ones the site uses). Images load lazily, when the reader scrolls near them.
+  After the build, what no page needs is deleted
   (:data:`MATHJAX_KEEP` lists what MathJax may load, lazily included: TeX extensions, the menu
   and its accessibility tools with English speech rules). The notebooks offered for download
   are the chapters without their outputs: a student downloads them to run them.
@@ -34,6 +35,7 @@ from sphinx.transforms import SphinxTransform
 BOOK_PDF = "transposed-convolution.pdf"  # written by .ci/pdf.py, copied to the site by `make pdf`
 FONTAWESOME_SCRIPT = re.compile(r'[ \t]*<script defer src="[^"]*_static/scripts/fontawesome\.js[^"]*">'
                                 r"</script>\n?")
+IMG_WITHOUT_LOADING = re.compile(r"<img (?![^>]*\bloading=)")
 MARKER = re.compile(r"^[ \t]*### (BEGIN|END) (SOLUTION|HIDDEN TESTS)[ \t]*\n?", re.MULTILINE)
 
 # MathJax's components that pages load (MathJax's loader, relative to _static/mathjax/): TeX
@@ -129,7 +131,8 @@ def write_social_preview(app, exception):
 
 
 def trim_assets(app, exception):
-    """Delete copied assets that no page loads; drop the Font Awesome script from the pages."""
+    """Delete copied assets that no page loads; in the pages, drop the Font Awesome script, load
+    images lazily, and make the bibliography's entries list items."""
     if exception is not None or app.builder.format != "html":
         return
     static = pathlib.Path(app.outdir) / "_static"
@@ -152,6 +155,8 @@ def trim_assets(app, exception):
         # docutils gives the bibliography's entries the role doc-biblioentry inside a
         # role="list": screen readers (and axe) expect that list's children to be list items.
         fixed = FONTAWESOME_SCRIPT.sub("", html).replace('role="doc-biblioentry"', 'role="listitem"')
+        # Figures further down a chapter load when the reader scrolls near them, not on arrival.
+        fixed = IMG_WITHOUT_LOADING.sub('<img loading="lazy" ', fixed)
         if fixed != html:
             page.write_text(fixed, encoding="utf-8")
     for path in (static / "scripts").glob("fontawesome.js*"):

@@ -4,7 +4,8 @@ Usage:
     .venv/bin/python .ci/browser_site.py _build/html [--screenshots _build/screenshots/site]
                                                      [--pages chapters/intro.html ...] [--full-axe]
 
-The site is served from a local HTTP server (a thread of this script, 127.0.0.1, a free port) and
+The site is served from a local HTTP server (a thread of this script, 127.0.0.1, a free port), under
+the path of its address (`html.baseurl` in _config.yml) as on GitHub Pages, and
 loaded with Playwright's sync API in Debian's Chromium (`shutil.which("chromium")`; no browser is
 ever downloaded), in one browser with a fresh context per viewport: desktop 1280x800 and phone
 390x844. Every request is routed: only the local server's origin (and data:/blob:) is allowed;
@@ -34,6 +35,8 @@ checks (the name in the output in brackets):
   [markers]   no visible "BEGIN/END SOLUTION" or "BEGIN/END HIDDEN TESTS", with every fold open;
   [headings]  exactly one h1, no skipped level going down (h2 -> h4), counting rendered headings
               (not the theme's print-only copy of the title);
+  [weight]    desktop: a first visit (the page and all it loads before any scrolling, counted from
+              the files served) is at most FIRST_VISIT_MAX bytes;
   [theme]     desktop, every page: the theme switch button reaches dark mode within 3 clicks;
   [axe]       desktop: no axe-core violation of impact serious or critical, if
               axe_playwright_python is installed (it bundles axe.min.js: nothing is fetched).
@@ -42,7 +45,8 @@ checks (the name in the output in brackets):
               --full-axe (several minutes more).
 The DOM checks (math to headings) run with every fold (solution dropdowns, <details>) opened, so
 folded content is checked too; screenshots show the page as it loads, folds closed.
-Once for the site: [search] search.html?q=transposed (desktop) must list at least 10 pages (with
+Once for the site: [weight] the whole site at most SITE_MAX bytes (not counting the book's PDF,
+a download no page loads), each page's own HTML with its images at most PAGE_MAX; [search] search.html?q=transposed (desktop) must list at least 10 pages (with
 --pages, only if search.html is one of them).
 
 Output: one line per failure, `page | viewport | check | detail`, then a summary (failures per
@@ -67,6 +71,8 @@ import sys
 import threading
 import time
 import urllib.parse
+
+import yaml
 
 # ----------------------------------------------------------------------------------- settings
 
@@ -174,11 +180,37 @@ class QuietServer(http.server.ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
 
+def base_path():
+    """The path of the site's address (`html.baseurl` in _config.yml), e.g. "/transposed-convolution".
+
+    The site is served under it, as on GitHub Pages: the 404 page links with absolute paths.
+    """
+    config = yaml.safe_load((pathlib.Path(__file__).parent.parent / "_config.yml").read_text())
+    base = (config.get("html") or {}).get("baseurl") or "/"
+    return urllib.parse.urlsplit(base).path.rstrip("/")
+
+
+class PrefixHandler(QuietHandler):
+    """Serves the site under `prefix`; a request outside it gets a 404."""
+
+    prefix = ""
+
+    def send_head(self):
+        if not self.path.startswith(self.prefix + "/"):
+            self.send_error(404)
+            return None
+        self.path = self.path[len(self.prefix):]
+        return super().send_head()
+
+
 def start_server(html_dir):
-    handler = functools.partial(QuietHandler, directory=str(html_dir))
+    """Serve html_dir on 127.0.0.1 under the site's base path; returns (server, site URL)."""
+    prefix = base_path()
+    handler_class = type("SiteHandler", (PrefixHandler,), {"prefix": prefix})
+    handler = functools.partial(handler_class, directory=str(html_dir))
     server = QuietServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}"
+    return server, f"http://127.0.0.1:{server.server_address[1]}{prefix}"
 
 
 # ----------------------------------------------------------------------------------- the pages
@@ -200,7 +232,7 @@ def screenshot_name(page_path, suffix):
 def open_page(context, origin, url):
     """A new tab watching console, errors and requests; returns (page, events) after loading url."""
     page = context.new_page()
-    events = {"console": [], "failed": [], "status": [], "offsite": []}
+    events = {"console": [], "failed": [], "status": [], "offsite": [], "loaded": []}
 
     def route(route):
         url = route.request.url
@@ -217,6 +249,8 @@ def open_page(context, origin, url):
     def on_response(response):
         if response.status >= 400 and response.url.startswith(origin):
             events["status"].append((response.url, response.status))
+        elif response.url.startswith(origin + "/"):
+            events["loaded"].append(response.url)
 
     page.route("**/*", route)
     page.on("console", on_console)
@@ -254,15 +288,31 @@ WAIT_FOR_IMAGES_JS = """async (timeout) => {
 }"""
 
 
-def wait_until_ready(page):
-    """Wait for MathJax's first typesetting, the images and the fonts; returns MathJax's state."""
+def wait_until_ready(page, first_visit=None):
+    """Wait for MathJax's first typesetting, the images and the fonts; returns MathJax's state.
+
+    first_visit(), if given, is called once the page has settled as on arrival, before the lazy
+    images are made to load.
+    """
     mathjax = page.evaluate(WAIT_FOR_MATHJAX_JS, MATHJAX_TIMEOUT_MS)
+    if first_visit is not None:
+        page.wait_for_load_state("networkidle")
+        first_visit()
     page.evaluate(WAIT_FOR_IMAGES_JS, IMAGES_TIMEOUT_MS)
     return mathjax
 
 
 # Folds: sphinx-togglebutton admonitions (class toggle-hidden, opened by a click on their title)
 # and <details> (sphinx-design dropdowns, hidden cells). Opened ones are marked to close them again.
+# Budgets of weight, in bytes: the whole site (the PDF is a download no page loads), a page's own
+# HTML with its images, and what a first visit to a page downloads before any scrolling.
+SITE_MAX = 12_000_000
+PAGE_MAX = 2_000_000
+FIRST_VISIT_MAX = 2_500_000
+WEIGHT_EXCLUDED = {"transposed-convolution.pdf"}
+FIRST_VISITS = {}  # page -> bytes, for the summary
+
+FOLD_SETTLE_MS = 600
 OPEN_FOLDS_JS = """() => {
   let opened = 0;
   for (const item of document.querySelectorAll(".toggle-hidden")) {
@@ -287,6 +337,7 @@ CLOSE_FOLDS_JS = """() => {
 
 def open_folds(page, name, viewport):
     result = page.evaluate(OPEN_FOLDS_JS)
+    page.wait_for_timeout(FOLD_SETTLE_MS)  # as for a reader: the page reacts to the opened folds
     if result["stillFolded"]:
         fail(name, viewport, "markers", f"{result['stillFolded']} folds could not be opened: "
              "their content is not checked")
@@ -747,13 +798,18 @@ def test_redirect(context, origin, name, viewport, target):
     page.close()
 
 
-def test_page(context, origin, name, viewport, folder, axe, contrast):
+def test_page(context, origin, name, viewport, folder, axe, contrast, html_dir):
     try:
         page, events = open_page(context, origin, f"{origin}/{name}")
     except Exception as error:
         fail(name, viewport, "requests", f"page did not load: {short(error, 150)}")
         return
-    mathjax = run_check(name, viewport, "math", wait_until_ready, page) or {"present": True, "loaded": True}
+    def first_visit():
+        FIRST_VISITS[name] = run_check(name, viewport, "weight", check_first_visit, name, viewport,
+                                       list(events["loaded"]), html_dir, origin)
+
+    mathjax = run_check(name, viewport, "math", wait_until_ready, page,
+                        first_visit if viewport == "desktop" else None) or {"present": True, "loaded": True}
     run_check(name, viewport, "screenshot", take_screenshot, page, folder, name, viewport)
 
     # Every check of the page's content sees the folded parts too.
@@ -776,12 +832,50 @@ def test_page(context, origin, name, viewport, folder, axe, contrast):
         if run_check(name, viewport, "theme", check_theme, page, name, viewport):
             run_check(name, viewport, "screenshot", take_screenshot, page, folder, name, "dark")
             if axe and contrast:
-                run_check(name, viewport, "axe", page.evaluate, OPEN_FOLDS_JS)
+                run_check(name, viewport, "axe", open_folds, page, name, viewport)
                 run_check(name, viewport, "axe", check_axe, page, name, viewport, axe, "dark", contrast)
 
     reported = check_requests(name, viewport, events, origin)
     check_console(name, viewport, events, origin, reported)
     page.close()
+
+
+def file_of(html_dir, origin, url):
+    """The file of the site that a same-origin URL serves."""
+    path = urllib.parse.unquote(urllib.parse.urlsplit(url.removeprefix(origin)).path).lstrip("/")
+    target = html_dir / path
+    return target / "index.html" if target.is_dir() else target
+
+
+def check_first_visit(name, viewport, urls, html_dir, origin):
+    """What a first visit downloads, before any scrolling: the page and everything it loads."""
+    files = {file_of(html_dir, origin, url) for url in urls}
+    size = sum(path.stat().st_size for path in files if path.is_file())
+    if size > FIRST_VISIT_MAX:
+        biggest = sorted((path.stat().st_size, path.relative_to(html_dir).as_posix())
+                         for path in files if path.is_file())[-3:]
+        fail(name, viewport, "weight", f"a first visit loads {size / 1e6:.2f} MB in {len(files)} "
+             f"files (at most {FIRST_VISIT_MAX / 1e6:.1f} MB); largest: "
+             + ", ".join(f"{path} {size // 1000} KB" for size, path in reversed(biggest)))
+    return size
+
+
+def check_site_weight(html_dir, pages):
+    """The whole site, and each page's own HTML with its images, against their budgets."""
+    files = [path for path in html_dir.rglob("*") if path.is_file()]
+    total = sum(path.stat().st_size for path in files if path.name not in WEIGHT_EXCLUDED)
+    if total > SITE_MAX:
+        fail("(site)", "-", "weight", f"the site is {total / 1e6:.2f} MB (at most "
+             f"{SITE_MAX / 1e6:.0f} MB, not counting {', '.join(sorted(WEIGHT_EXCLUDED))})")
+    for name in pages:
+        page = html_dir / name
+        images = set(re.findall(r'(?:src|href)="([^"]*_images/[^"]+)"', page.read_text(encoding="utf-8")))
+        own = page.stat().st_size + sum((page.parent / src).resolve().stat().st_size
+                                        for src in images if (page.parent / src).resolve().is_file())
+        if own > PAGE_MAX:
+            fail(name, "-", "weight", f"the page and its images are {own / 1e6:.2f} MB (at most "
+                 f"{PAGE_MAX / 1e6:.0f} MB)")
+    return total
 
 
 # ----------------------------------------------------------------------------------- main
@@ -866,7 +960,7 @@ def main(argv=None):
                         test_redirect(context, origin, name, viewport, redirects[name])
                     else:
                         contrast = args.full_axe or name in AXE_CONTRAST_PAGES
-                        test_page(context, origin, name, viewport, folder, axe, contrast)
+                        test_page(context, origin, name, viewport, folder, axe, contrast, html_dir)
                 if viewport == "desktop" and run_search:
                     search_count = check_search(context, origin, folder)
                 context.close()
@@ -886,6 +980,11 @@ def main(argv=None):
             print(f"{name} redirects to {target}: followed, not checked as a page")
     if search_count is not None:
         print(f"search for {SEARCH_QUERY!r}: {search_count} pages found (need >= {SEARCH_MIN_PAGES})")
+    site_size = check_site_weight(html_dir, [name for name in pages if not redirects[name]])
+    visits = {name: size for name, size in FIRST_VISITS.items() if size}
+    heaviest = max(visits, key=visits.get) if visits else None
+    print(f"weight: the site {site_size / 1e6:.2f} MB (without {', '.join(sorted(WEIGHT_EXCLUDED))})"
+          + (f"; heaviest first visit {heaviest} {visits[heaviest] / 1e6:.2f} MB" if heaviest else ""))
     if folder is not None:
         print(f"screenshots: {len(list(folder.glob('*.png')))} files, "
               f"{folder_size(folder) / 1e6:.1f} MB in {folder}")
