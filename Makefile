@@ -69,9 +69,18 @@ test-browser: $(BSTAMP)
 	test -f $(SITE)/index.html || $(BIN)/jupyter-book build . -W --keep-going
 	$(BIN)/python .ci/browser_site.py $(SITE) --screenshots _build/screenshots/site || test $$? = 77
 
-# (As root, as in many containers, JupyterLab refuses to start without --allow-root.)
+# JupyterLab on chapters/, opening on the intro rendered (binder/overrides.json: Markdown files open
+# in the preview, which jupyterlab-myst renders). The notebooks are trusted first, so that their
+# saved figures and animations show before anything runs; trust is per user and lost when a
+# notebook changes, hence every time. (As root, as in many containers, JupyterLab refuses to
+# start without --allow-root.)
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings
+
 lab: $(STAMP)
-	$(BIN)/jupyter lab chapters $$([ "$$(id -u)" = 0 ] && echo --allow-root)
+	$(BIN)/jupyter trust chapters/*/*.ipynb
+	mkdir -p $(LAB_SETTINGS) && cp binder/overrides.json $(LAB_SETTINGS)/overrides.json
+	$(BIN)/jupyter lab --ServerApp.root_dir=chapters --LabApp.default_url=/lab/tree/intro.md \
+	  $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 bench: $(STAMP)
 	$(BIN)/python .ci/bench.py

@@ -9,7 +9,8 @@ nbgrader's `ClearOutput` left out, so that a student version
   cell between them and every cell tagged `solution-prose` are dropped (nbgrader's ClearSolutions,
   which runs afterwards, replaces the code between BEGIN/END SOLUTION by a stub);
 - keeps the outputs of the chapter's text (figures, printed tables) but clears those of every code
-  cell of an exercise, from its set-up cells to its check.
+  cell of an exercise, from its set-up cells to its check;
+- unfolds the answer cells, which the chapter folds in JupyterLab (`jupyter.source_hidden`).
 
 A code cell between the solution fences that is not an nbgrader solution cell would leak the
 answer, so it stops the generation with an error naming the cell.
@@ -83,6 +84,8 @@ class StudentVersion(NbGraderPreprocessor):
                     raise ValueError(
                         f"cell {index} lies between the solution fences of {self._label} but is "
                         f"not an nbgrader solution cell: it would show the solution to students")
+                if nbgrader.get("solution"):  # the student's own answer cell: not folded
+                    cell.metadata.pop("jupyter", None)
                 if in_exercise:
                     cell.outputs = []
                     cell.execution_count = None

@@ -15,7 +15,10 @@ the check cell, a code cell calling `check.<something>(...)`. This script, idemp
 - pre-defines, above ### BEGIN SOLUTION, every name the check cell reads that the solution
   assigns at top level (`need = ...  # your answer: ...`), so an unanswered exercise reaches its
   check instead of ending in a NameError;
-- removes nbgrader metadata from every other cell.
+- removes nbgrader metadata from every other cell;
+- folds the solution in JupyterLab: the answer cells and the prose get `jupyter.source_hidden`
+  (and the answer cells `outputs_hidden`), and the prose starts with PROSE_FIRST_LINE. The student
+  version unfolds the answer cells (.ci/nbgrader_course.py).
 
 With --check it writes nothing and lists what it would change (exit status 1 if anything).
 The notebooks are written as .ci/execute.py writes them (nbformat: indent 1, no ASCII escapes,
@@ -39,6 +42,10 @@ PROSE_TAG = "solution-prose"
 # it an nbgrader markdown solution cell worth 0 points; nbgrader 0.9.6 accepts that, but any text a
 # student writes there leaves the submission waiting for manual grading, so it is not used.
 PROSE_MODE = "tag"
+
+# The first line of every solution-prose cell: an HTML comment (no page shows it) that a folded
+# cell in JupyterLab shows in place of the solution's first line.
+PROSE_FIRST_LINE = "<!-- The worked solution, folded: click the cell to open it. -->"
 
 # What each pre-defined answer is, in the words the placeholder's comment shows the student.
 ANSWER_TYPES = {
@@ -274,7 +281,25 @@ def apply(notebook):
             cell["metadata"]["nbgrader"] = wanted[i]
         else:
             cell["metadata"].pop("nbgrader", None)
+    # 3. Folded in JupyterLab, as sphinx-exercise folds them on the site: the answer cells (code
+    #    and outputs) and the prose collapsed when the notebook opens. A collapsed cell still shows
+    #    its first line, so the prose starts with PROSE_FIRST_LINE, which no page shows.
+    for exercise in exercises(cells):
+        for i in exercise.solutions:
+            fold(cells[i], outputs=True)
+        for i in exercise.prose:
+            fold(cells[i], outputs=False)
+            if not text(cells[i]).startswith(PROSE_FIRST_LINE):
+                cells[i]["source"] = PROSE_FIRST_LINE + "\n" + text(cells[i])
     return notebook
+
+
+def fold(cell, outputs):
+    """Collapse a cell's source (and outputs) when JupyterLab opens the notebook."""
+    jupyter = cell["metadata"].setdefault("jupyter", {})
+    jupyter["source_hidden"] = True
+    if outputs:
+        jupyter["outputs_hidden"] = True
 
 
 def updated(before):

@@ -107,6 +107,15 @@ def test_student_version_has_no_solution(student):
     assert answers and all("# YOUR CODE HERE\n" in c.source for c in answers)
 
 
+def test_student_answer_cells_are_not_folded(student):
+    """The chapter folds its solutions in JupyterLab; a student's own answer cell must be open."""
+    source = nbformat.read(CHAPTER, as_version=4)
+    assert any(c.metadata.get("jupyter", {}).get("source_hidden") for c in source.cells
+               if nbgrader(c).get("solution"))
+    answers = [c for c in student.cells if nbgrader(c).get("solution")]
+    assert not [c.source for c in answers if c.metadata.get("jupyter")]
+
+
 def test_student_version_keeps_locked_checks(student):
     source = nbformat.read(CHAPTER, as_version=4)
     checks = [c for c in source.cells if nbgrader(c).get("grade")]
