@@ -19,6 +19,8 @@ It does small things the configuration alone cannot:
 - **A social-preview image**, drawn by :func:`tconv.plot.social_preview` into the build.
 - **The book as a PDF** in every page's download menu (`make pdf` prints it; .ci/pdf.py).
 - **One copy of each inline script**: see :func:`drop_duplicate_scripts`.
+- **API names as links.** Inline code that names a helper (`tconv.conv_matrix`) links to the
+  API page, so the chapters need no Sphinx role that JupyterLab would show raw.
 
 The browser test (`.ci/browser_site.py`) fails on any request the site cannot answer, so a file
 deleted here that a page needs is caught.
@@ -30,12 +32,14 @@ import shutil
 import urllib.parse
 
 from docutils import nodes
+from sphinx import addnodes
 from sphinx.transforms import SphinxTransform
 
 BOOK_PDF = "transposed-convolution.pdf"  # written by .ci/pdf.py, copied to the site by `make pdf`
 FONTAWESOME_SCRIPT = re.compile(r'[ \t]*<script defer src="[^"]*_static/scripts/fontawesome\.js[^"]*">'
                                 r"</script>\n?")
 IMG_WITHOUT_LOADING = re.compile(r"<img (?![^>]*\bloading=)")
+API_NAME = re.compile(r"^tconv(\.[A-Za-z_]\w*)*$")
 MARKER = re.compile(r"^[ \t]*### (BEGIN|END) (SOLUTION|HIDDEN TESTS)[ \t]*\n?", re.MULTILINE)
 
 # MathJax's components that pages load (MathJax's loader, relative to _static/mathjax/): TeX
@@ -52,6 +56,27 @@ MATHJAX_KEEP = (
     "input/tex/extensions/",          # \require and autoloaded TeX packages
     "output/chtml/fonts/",            # the fonts of the HTML output
 )
+
+
+class LinkApiNames(SphinxTransform):
+    """Inline code that is exactly the name of a helper (`tconv.conv_matrix`) links to its entry.
+
+    The chapters write API names as plain inline code, which reads as code everywhere (JupyterLab,
+    GitHub, Colab); on the site each becomes a cross-reference, as the {func} role would make. A
+    name the API page does not document stays plain code.
+    """
+
+    default_priority = 500
+
+    def apply(self):
+        for literal in list(self.document.findall(nodes.literal)):
+            name = literal.astext()
+            if not API_NAME.match(name) or isinstance(literal.parent, (nodes.reference, addnodes.pending_xref)):
+                continue
+            xref = addnodes.pending_xref("", refdomain="py", reftype="obj", reftarget=name,
+                                         refexplicit=False, refwarn=False, refdoc=self.env.docname)
+            xref += nodes.literal(name, name, classes=["xref", "py", "py-obj"])
+            literal.replace_self(xref)
 
 
 class RemoveSolutionMarkers(SphinxTransform):
@@ -172,6 +197,7 @@ def trim_assets(app, exception):
 
 def setup(app):
     app.add_transform(RemoveSolutionMarkers)
+    app.add_transform(LinkApiNames)
     app.connect("config-inited", derive_urls, priority=400)
     app.connect("config-inited", configure_mathjax, priority=400)
     app.connect("html-page-context", drop_duplicate_scripts, priority=900)
