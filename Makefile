@@ -9,7 +9,7 @@ BSTAMP := $(VENV)/.installed-browser
 SITE   := _build/html
 NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with .ci/nbval-sanitize.cfg -p no:cacheprovider
 
-.PHONY: install book pdf test test-code test-notebooks test-site test-browser lab bench execute clean
+.PHONY: install book pdf test test-code test-notebooks test-site test-browser test-lab lab bench execute clean
 
 install: $(STAMP)
 
@@ -68,6 +68,13 @@ $(BSTAMP): $(STAMP) requirements-browser.txt
 test-browser: $(BSTAMP)
 	test -f $(SITE)/index.html || $(BIN)/jupyter-book build . -W --keep-going
 	$(BIN)/python .ci/browser_site.py $(SITE) --screenshots _build/screenshots/site || test $$? = 77
+
+# The chapters in JupyterLab, in Debian's Chromium (.ci/browser_lab.py): rendered MyST, folded
+# solutions, trusted notebooks, working links, one chapter per part run in the browser;
+# screenshots in _build/screenshots/lab. Not yet part of `make test`: citations and glued numbers
+# still show raw in JupyterLab (issue 11).
+test-lab: $(BSTAMP)
+	$(BIN)/python .ci/browser_lab.py --trust --screenshots _build/screenshots/lab || test $$? = 77
 
 # JupyterLab on chapters/, opening on the intro rendered (binder/overrides.json: Markdown files open
 # in the preview, which jupyterlab-myst renders). The notebooks are trusted first, so that their
