@@ -108,12 +108,12 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+from chromium import ARGS, NOT_FOUND, short, skip_or_fail
+
 REPO = pathlib.Path(__file__).resolve().parent.parent
 
 # ----------------------------------------------------------------------------------- settings
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-background-networking",
-                 "--disable-component-update", "--disable-gpu", "--no-first-run", "--disable-sync"]
 VIEWPORT = {"width": 1280, "height": 900}
 
 SERVER_START_TIMEOUT_S = 90
@@ -185,7 +185,6 @@ ROLE_IN_SOURCE = re.compile(r"\{([\w:.+-]+)\}`([^`]*)`")
 UNSAFE_OUTPUT_TYPES = ["image/svg+xml"]
 ERROR_OUTPUT_TYPE = "application/vnd.jupyter.stderr"  # JupyterLab renders errors and stderr so
 
-SKIP_EXIT = 77
 
 # ----------------------------------------------------------------------------------- failures
 
@@ -201,11 +200,6 @@ def fail(document, check, detail):
 
 def progress(message):
     print(message, file=sys.stderr, flush=True)
-
-
-def short(text, length=80):
-    text = " ".join(str(text).split())
-    return text if len(text) <= length else text[: length - 1] + "…"
 
 
 def quoted_list(items, limit=4, length=50):
@@ -1180,14 +1174,6 @@ def check_unchanged(root, before):
 
 # ----------------------------------------------------------------------------------- main
 
-def skip_or_fail(reason):
-    if os.environ.get("CI") == "true":
-        print(f"lab browser test failed: {reason} (CI=true: the browser test must run on CI)")
-        return 1
-    print(f"lab browser test skipped: {reason}")
-    return SKIP_EXIT
-
-
 def number_list(text):
     return [item.strip() for item in text.split(",") if item.strip()] if text else []
 
@@ -1257,11 +1243,11 @@ def main(argv=None):
 
     chromium = shutil.which("chromium")
     if chromium is None:
-        return skip_or_fail("no Chromium (`chromium` is not on PATH; on Debian: apt-get install chromium)")
+        return skip_or_fail("lab browser test", NOT_FOUND)
     try:
         from playwright.sync_api import sync_playwright
     except ImportError as error:
-        return skip_or_fail(f"Playwright is not importable ({error})")
+        return skip_or_fail("lab browser test", f"Playwright is not importable ({error})")
 
     folder = args.screenshots.resolve()
     folder.mkdir(parents=True, exist_ok=True)
@@ -1286,7 +1272,7 @@ def main(argv=None):
             TIMINGS["server start"] = time.monotonic() - start
             with sync_playwright() as playwright:
                 try:
-                    browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+                    browser = playwright.chromium.launch(executable_path=chromium, args=ARGS)
                 except Exception as error:
                     print(f"lab browser test failed: Chromium ({chromium}) did not start: {short(error, 200)}")
                     return 1

@@ -63,7 +63,6 @@ import argparse
 import collections
 import functools
 import http.server
-import os
 import pathlib
 import re
 import shutil
@@ -74,6 +73,8 @@ import urllib.parse
 
 import yaml
 
+from chromium import ARGS, NOT_FOUND, short, skip_or_fail
+
 # ----------------------------------------------------------------------------------- settings
 
 VIEWPORTS = {
@@ -82,8 +83,6 @@ VIEWPORTS = {
     "phone": {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 1,
               "is_mobile": True, "has_touch": True},
 }
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-background-networking",
-                 "--disable-component-update", "--disable-gpu", "--no-first-run", "--disable-sync"]
 TIMEOUT_MS = 30_000           # any single browser action
 MATHJAX_TIMEOUT_MS = 20_000   # MathJax's first typesetting of a page
 IMAGES_TIMEOUT_MS = 10_000    # images still loading after the load event
@@ -136,7 +135,6 @@ SEARCH_TIMEOUT_MS = 20_000
 
 SCREENSHOT_MAX_HEIGHT = 8000
 
-SKIP_EXIT = 77
 
 
 # ----------------------------------------------------------------------------------- failures
@@ -147,11 +145,6 @@ FAILURES = []  # (page, viewport, check, detail)
 def fail(page, viewport, check, detail):
     FAILURES.append((page, viewport, check, detail))
     print(f"{page} | {viewport} | {check} | {detail}", flush=True)
-
-
-def short(text, length=80):
-    text = " ".join(str(text).split())
-    return text if len(text) <= length else text[: length - 1] + "…"
 
 
 def counted(items):
@@ -880,14 +873,6 @@ def check_site_weight(html_dir, pages):
 
 # ----------------------------------------------------------------------------------- main
 
-def skip_or_fail(reason):
-    if os.environ.get("CI") == "true":
-        print(f"browser test failed: {reason} (CI=true: the browser test must run on CI)")
-        return 1
-    print(f"browser test skipped: {reason}")
-    return SKIP_EXIT
-
-
 def folder_size(folder):
     return sum(path.stat().st_size for path in folder.rglob("*.png"))
 
@@ -920,11 +905,11 @@ def main(argv=None):
 
     chromium = shutil.which("chromium")
     if chromium is None:
-        return skip_or_fail("no Chromium (`chromium` is not on PATH; on Debian: apt-get install chromium)")
+        return skip_or_fail("browser test", NOT_FOUND)
     try:
         from playwright.sync_api import sync_playwright
     except ImportError as error:
-        return skip_or_fail(f"Playwright is not importable ({error})")
+        return skip_or_fail("browser test", f"Playwright is not importable ({error})")
     try:
         from axe_playwright_python.sync_playwright import Axe
         axe = Axe()  # reads the axe.min.js bundled with the package
@@ -945,7 +930,7 @@ def main(argv=None):
     try:
         with sync_playwright() as playwright:
             try:
-                browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+                browser = playwright.chromium.launch(executable_path=chromium, args=ARGS)
             except Exception as error:
                 print(f"browser test failed: Chromium ({chromium}) did not start: {short(error, 200)}")
                 return 1

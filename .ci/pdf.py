@@ -52,12 +52,12 @@ from pathlib import Path
 
 import yaml
 
+from chromium import ARGS, SKIP_EXIT
+
 ROOT = Path(__file__).resolve().parent.parent
 PDF_NAME = "transposed-convolution.pdf"
 BUILD_DIR = ROOT / "_build" / "pdf"
 MAX_MB = 30
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-background-networking",
-                  "--disable-component-update", "--disable-gpu", "--no-first-run", "--disable-sync"]
 # A4 with 15 mm side margins: the text column is 180 mm, 680 CSS pixels.
 MARGIN = {"top": "18mm", "bottom": "18mm", "left": "15mm", "right": "15mm"}
 COLUMN_PX = 680
@@ -296,7 +296,7 @@ def skip_or_fail(reason):
     if os.environ.get("CI", "").lower() == "true":
         raise Failure(f"{reason} (CI=true: the PDF must be built)")
     print(f"pdf skipped: {reason}", file=sys.stderr)
-    sys.exit(77)
+    sys.exit(SKIP_EXIT)
 
 
 def build_single_page(build_dir):
@@ -374,7 +374,7 @@ def print_pdf(url, base, out, chromium, info):
 
     with sync_playwright() as playwright:
         try:
-            browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+            browser = playwright.chromium.launch(executable_path=chromium, args=ARGS)
         except PlaywrightError as error:
             raise Failure(f"Chromium ({chromium}) did not start: {error}") from None
         try:

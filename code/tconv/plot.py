@@ -106,6 +106,23 @@ def draw_array(ax, array, title, cmap=MAGNITUDE, annotate=True, mask=None, fmt="
                     color=text_color(value, cmap, vmin, vmax))
 
 
+def panel_grid(count, ncols, size, title):
+    """A figure of ``count`` square panels, ``ncols`` per row (all in one row if ``None``), the
+    unused places of the last row hidden; returns the figure and its 2-D array of axes.
+
+    >>> fig, axes = panel_grid(3, 2, 2.0, "Three panels")
+    >>> axes.shape, sum(ax.get_visible() for ax in axes.flat)
+    ((2, 2), 3)
+    >>> plt.close(fig)
+    """
+    ncols = ncols or count
+    nrows = -(-count // ncols)
+    fig, axes = figure(ncols=ncols, nrows=nrows, width=size, height=size, title=title)
+    for ax in axes.flat[count:]:
+        ax.set_visible(False)
+    return fig, axes
+
+
 def show_arrays(arrays, titles, title=None, cmap=MAGNITUDE, masks=None, size=2.6, fmt="{:g}",
                 ncols=None):
     """Small arrays side by side, each with its values written in its cells.
@@ -122,11 +139,7 @@ def show_arrays(arrays, titles, title=None, cmap=MAGNITUDE, masks=None, size=2.6
     ['x', 'y']
     """
     masks = masks or [None] * len(arrays)
-    ncols = ncols or len(arrays)
-    nrows = -(-len(arrays) // ncols)
-    fig, axes = figure(ncols=ncols, nrows=nrows, width=size, height=size, title=title)
-    for ax in axes.flat[len(arrays):]:
-        ax.set_visible(False)
+    fig, axes = panel_grid(len(arrays), ncols, size, title)
     for ax, array, name, mask in zip(axes.flat, arrays, titles, masks):
         if array is None:
             ax.set_visible(False)
@@ -158,11 +171,7 @@ def show_images(images, titles, title=None, cmaps=None, size=3.0, colorbar=False
     (3, 4)
     """
     cmaps = cmaps or [PHOTO] * len(images)
-    ncols = ncols or len(images)
-    nrows = -(-len(images) // ncols)
-    fig, axes = figure(ncols=ncols, nrows=nrows, width=size, height=size, title=title)
-    for ax in axes.flat[len(images):]:
-        ax.set_visible(False)
+    fig, axes = panel_grid(len(images), ncols, size, title)
     for ax, image, name, cmap in zip(axes.flat, images, titles, cmaps):
         image = np.asarray(image)
         vmin, vmax = color_limits(image, cmap) if image.ndim == 2 else (None, None)
