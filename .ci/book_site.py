@@ -19,6 +19,18 @@ It does small things the configuration alone cannot:
 - **A social-preview image**, drawn by :func:`tconv.plot.social_preview` into the build.
 - **The book as a PDF** in every page's download menu (`make pdf` prints it; .ci/pdf.py).
 - **One copy of each inline script**: see :func:`drop_duplicate_scripts`.
+- **Numbers computed by the code, in the prose.** A chapter writes them as inline expressions,
+  {eval}`f"{seconds:.1f}"`, which JupyterLab (jupyterlab-myst) evaluates; `make execute`
+  (.ci/execute.py) saves each markdown cell's results in its metadata, `user_expressions`.
+  The site's `eval` role reads those saved results (myst-nb's own asks a running kernel, and the
+  site does not run the notebooks): see :class:`SavedExpression`.
+- **Links to a target.** `[text](page.md#key)` links to the target `(key)=` on that page (the
+  bibliography's entries); MyST resolves the link but knows only headings as anchors, so
+  :func:`anchor_targets` tells it about the targets too.
+- **Links to the site itself.** A page that JupyterLab does not serve (the API reference, built
+  from docstrings by Sphinx) is linked from the chapters by its published address under
+  `html.baseurl`; on the site, :class:`RelativeSiteLinks` makes such links relative, so they
+  work offline and in a local build.
 - **API names as links.** Inline code that names a helper (`tconv.conv_matrix`) links to the
   API page, so the chapters need no Sphinx role that JupyterLab would show raw.
 
@@ -32,6 +44,8 @@ import shutil
 import urllib.parse
 
 from docutils import nodes
+from myst_nb.core.variables import VariableOutput, render_variable_outputs
+from myst_nb.ext.eval import EvalRoleAny, eval_warning
 from sphinx import addnodes
 from sphinx.transforms import SphinxTransform
 
@@ -156,8 +170,8 @@ def write_social_preview(app, exception):
 
 
 def trim_assets(app, exception):
-    """Delete copied assets that no page loads; in the pages, drop the Font Awesome script, load
-    images lazily, and make the bibliography's entries list items."""
+    """Delete copied assets that no page loads; in the pages, drop the Font Awesome script and load
+    images lazily."""
     if exception is not None or app.builder.format != "html":
         return
     static = pathlib.Path(app.outdir) / "_static"
@@ -177,9 +191,7 @@ def trim_assets(app, exception):
     shutil.rmtree(static / "locales", ignore_errors=True)
     for page in pathlib.Path(app.outdir).rglob("*.html"):
         html = page.read_text(encoding="utf-8")
-        # docutils gives the bibliography's entries the role doc-biblioentry inside a
-        # role="list": screen readers (and axe) expect that list's children to be list items.
-        fixed = FONTAWESOME_SCRIPT.sub("", html).replace('role="doc-biblioentry"', 'role="listitem"')
+        fixed = FONTAWESOME_SCRIPT.sub("", html)
         # Figures further down a chapter load when the reader scrolls near them, not on arrival.
         fixed = IMG_WITHOUT_LOADING.sub('<img loading="lazy" ', fixed)
         if fixed != html:
@@ -195,9 +207,86 @@ def trim_assets(app, exception):
                         encoding="utf-8")
 
 
+class RelativeSiteLinks(SphinxTransform):
+    """A link to a page of this site by its published address becomes a link within the build."""
+
+    default_priority = 900
+
+    def apply(self):
+        base = self.config.html_baseurl
+        if not base:
+            return
+        for node in self.document.findall(nodes.reference):
+            uri = node.get("refuri", "")
+            if not uri.startswith(base):
+                continue
+            path, _, fragment = uri[len(base):].partition("#")
+            docname = path.removesuffix(".html")
+            if docname not in self.env.found_docs:
+                raise ValueError(f"{self.env.docname}: {uri} names no page of this site")
+            node["refuri"] = self.app.builder.get_relative_uri(self.env.docname, docname) + (
+                f"#{fragment}" if fragment else "")
+            node["internal"] = True
+
+
+def saved_expressions(path):
+    """{expression: result} from the markdown cells' `user_expressions` metadata of a notebook.
+
+    An expression written in several cells must have the same result in each (the role cannot
+    tell the cells apart), otherwise ValueError."""
+    found = {}
+    for number, cell in enumerate(json.loads(pathlib.Path(path).read_text(encoding="utf-8"))["cells"]):
+        for saved in cell.get("metadata", {}).get("user_expressions", []):
+            expression, result = saved["expression"], saved["result"]
+            if found.setdefault(expression, result) != result:
+                raise ValueError(f"{path}: cell {number}: {{eval}}`{expression}` has two different "
+                                 "saved results; give each a name of its own")
+    return found
+
+
+class SavedExpression(EvalRoleAny):
+    """The `{eval}` role, from the result saved in the notebook instead of a running kernel."""
+
+    def run(self):
+        source = self.document["source"]
+        try:
+            saved = saved_expressions(source) if source.endswith(".ipynb") else {}
+        except ValueError as error:
+            return [], [eval_warning(str(error), self.document, self.line)]
+        if self.text not in saved:
+            where = pathlib.Path(source).relative_to(self.document.settings.env.srcdir)
+            return [], [eval_warning(f"{{eval}}`{self.text}` has no saved result: run "
+                                     f"make execute NB={where}", self.document, self.line)]
+        result = saved[self.text]
+        if result.get("status") != "ok":
+            return [], [eval_warning(f"{{eval}}`{self.text}` failed when executed",
+                                     self.document, self.line)]
+        output = VariableOutput(data=result["data"], metadata={"strip_text_quotes": True},
+                                nb_renderer=self.document["nb_renderer"], vtype="eval")
+        return render_variable_outputs([output], self.document, self.line, self.source,
+                                       inline=True), []
+
+
+def use_saved_expressions(app):
+    """Replace myst-nb's eval role (registered by its setup) once every extension is set up."""
+    app.add_role("eval", SavedExpression(), override=True)
+
+
+def anchor_targets(app, env):
+    """Let MyST's `[text](page.md#key)` links name a `(key)=` target, not only a heading."""
+    for name, (docname, labelid) in env.domains["std"].anonlabels.items():
+        if docname in env.metadata:
+            slugs = env.metadata[docname].setdefault("myst_slugs", {})
+            slugs.setdefault(labelid, (0, labelid, name))
+    return []
+
+
 def setup(app):
+    app.connect("env-updated", anchor_targets)
+    app.connect("builder-inited", use_saved_expressions)
     app.add_transform(RemoveSolutionMarkers)
     app.add_transform(LinkApiNames)
+    app.add_post_transform(RelativeSiteLinks)
     app.connect("config-inited", derive_urls, priority=400)
     app.connect("config-inited", configure_mathjax, priority=400)
     app.connect("html-page-context", drop_duplicate_scripts, priority=900)

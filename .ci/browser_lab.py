@@ -179,6 +179,7 @@ MYST_OPTION_LINE = re.compile(r"(?m)^[ \t]*:([a-z][a-z0-9_-]*):(?=[ \t]|$)")
 EMPTY_WHEN_UNRENDERED = ["bibliography"]
 # A role in a cell's source: {name}`content`, content possibly "title <target>".
 ROLE_IN_SOURCE = re.compile(r"\{([\w:.+-]+)\}`([^`]*)`")
+INLINE_EXPRESSION = re.compile(r"\{eval\}`([^`]+)`")
 
 # Output types JupyterLab does not render for an untrusted notebook (it shows text/plain instead;
 # HTML it sanitizes, which the status bar's trust indicator covers).
@@ -696,6 +697,11 @@ def raw_myst_findings(rendered, source=""):
     for shown in rendered["plain"]:
         if shown in roles:
             findings.append(("{" + roles[shown] + "}", f"plain text: {shown}"))
+    # An inline expression without a saved result is shown as its code ({eval}`f"{x:.1f}"` ->
+    # f"{x:.1f}"); `make execute` saves the results in the cell's metadata.
+    for match in INLINE_EXPRESSION.finditer(source):
+        if match.group(1) in text:
+            findings.append(("{eval}", f"not evaluated: {match.group(1)}"))
     return findings
 
 

@@ -12,6 +12,9 @@
   notebook; no solution region outside a solution cell; solution prose in cells of its own,
   marked so the student version drops it; every answer the check reads is pre-defined above
   ### BEGIN SOLUTION, so an unanswered exercise reaches its check;
+- the numbers in the prose are inline expressions ({eval}) whose results `make execute` saved
+  in the cell's metadata, every one of them evaluated without error; no `{glue:…}` or `{cite}`,
+  which JupyterLab shows raw (citations are links: .ci/bibliography.py checks them);
 - the course speaks for itself: no mention of the documents it grew from, and no symbol the
   notation page retired (channel counts are c_in and c_out; C is only the matrix).
 """
@@ -22,6 +25,7 @@ import re
 import sys
 
 import nbgrader_metadata as nbm
+from execute import INLINE_EXPRESSION
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
@@ -35,6 +39,25 @@ FORBIDDEN = {
 
 def text(cell):
     return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+
+
+def expression_problems(number, cell, path):
+    """What is wrong with a markdown cell's inline expressions and their saved results."""
+    source = text(cell)
+    found = [f"cell {number} uses {{{role}}}, which JupyterLab shows raw"
+             for role in sorted(set(re.findall(r"\{(glue(?::\w+)?|cite(?::\w+)?)\}`", source)))]
+    wanted = list(dict.fromkeys(INLINE_EXPRESSION.findall(source)))
+    saved = cell.get("metadata", {}).get("user_expressions", [])
+    if [item["expression"] for item in saved] != wanted:
+        found.append(f"cell {number}: the saved results of its inline expressions are stale: "
+                     f"re-run it with `make execute NB={path.relative_to(ROOT)}`")
+    for item in saved:
+        if item["result"].get("status") != "ok":
+            found.append(f"cell {number}: {{eval}}`{item['expression']}` failed when executed")
+        elif "np." in item["result"].get("data", {}).get("text/plain", ""):
+            found.append(f"cell {number}: {{eval}}`{item['expression']}` shows a NumPy repr "
+                         f"({item['result']['data']['text/plain']}): format it or convert it")
+    return found
 
 
 def problems(path):
@@ -57,6 +80,9 @@ def problems(path):
                 if len(alt.strip()) < 20:
                     found.append(f"code cell {number} draws a figure without alt text "
                                  f"(metadata mystnb.image.alt)")
+    for number, cell in enumerate(notebook["cells"]):
+        if cell["cell_type"] == "markdown":
+            found += expression_problems(number, cell, path)
     markdown = "\n".join(text(c) for c in notebook["cells"] if c["cell_type"] == "markdown")
     sources = "\n".join(text(c) for c in code)
     if not re.match(r"# \S", text(notebook["cells"][0])):
