@@ -31,6 +31,9 @@ It does small things the configuration alone cannot:
   from docstrings by Sphinx) is linked from the chapters by its published address under
   `html.baseurl`; on the site, :class:`RelativeSiteLinks` makes such links relative, so they
   work offline and in a local build.
+- **Defaults for the boxes.** Every solution is a fold (sphinx-togglebutton's `dropdown`) and
+  every "Learning goals" box a tip, without a `:class:` line in each: a plain notebook viewer
+  (Colab, GitHub) shows a directive's option lines as text. See :class:`BoxDefaults`.
 - **API names as links.** Inline code that names a helper (`tconv.conv_matrix`) links to the
   API page, so the chapters need no Sphinx role that JupyterLab would show raw.
 
@@ -207,6 +210,22 @@ def trim_assets(app, exception):
                         encoding="utf-8")
 
 
+class BoxDefaults(SphinxTransform):
+    """Solutions fold (class dropdown); "Learning goals" boxes look like tips (class tip)."""
+
+    default_priority = 11  # after sphinx-exercise merges each gated solution into one node (10)
+
+    def apply(self):
+        from sphinx_exercise.nodes import solution_node
+
+        for node in self.document.findall(solution_node):
+            if "dropdown" not in node["classes"]:
+                node["classes"].append("dropdown")
+        for node in self.document.findall(nodes.admonition):
+            if "admonition-learning-goals" in node["classes"] and "tip" not in node["classes"]:
+                node["classes"].append("tip")
+
+
 class RelativeSiteLinks(SphinxTransform):
     """A link to a page of this site by its published address becomes a link within the build."""
 
@@ -286,6 +305,7 @@ def setup(app):
     app.connect("builder-inited", use_saved_expressions)
     app.add_transform(RemoveSolutionMarkers)
     app.add_transform(LinkApiNames)
+    app.add_transform(BoxDefaults)
     app.add_post_transform(RelativeSiteLinks)
     app.connect("config-inited", derive_urls, priority=400)
     app.connect("config-inited", configure_mathjax, priority=400)

@@ -173,7 +173,7 @@ MYST_NAMES = [
 ]
 MYST_NAME = re.compile(r"(?<![\\\w$])\{((?:py|std|prf|c|cpp|js|rst):[\w-]+|%s)\}"
                        % "|".join(re.escape(name) for name in sorted(MYST_NAMES, key=len, reverse=True)))
-MYST_FENCE = re.compile(r"(```|~~~)\{")
+MYST_FENCE = re.compile(r"(```|~~~|:::)\{")
 MYST_OPTION_LINE = re.compile(r"(?m)^[ \t]*:([a-z][a-z0-9_-]*):(?=[ \t]|$)")
 # Directives that jupyterlab-myst knows but may render as nothing at all (checked on pages).
 EMPTY_WHEN_UNRENDERED = ["bibliography"]

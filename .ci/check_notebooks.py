@@ -90,10 +90,13 @@ def problems(path):
     for heading in ("Learning goals", "## Summary", "## Exercises"):
         if heading not in markdown:
             found.append(f"no '{heading}' section")
-    exercises = len(re.findall(r"^```\{exercise\}", markdown, flags=re.M))
+    exercises = len(re.findall(r"^(?:```|:::)\{exercise\}", markdown, flags=re.M))
     if len(nbm.exercises(notebook["cells"])) < exercises:
         found.append("an exercise has no `:label: chN-name` line")
-    solutions = len(re.findall(r"^```\{solution-start\}", markdown, flags=re.M))
+    solutions = len(re.findall(r"^(?:```|:::)\{solution-start\}", markdown, flags=re.M))
+    if re.search(r"^```\{", markdown, flags=re.M):
+        found.append("a directive in a ```{name} fence: plain viewers (Colab, GitHub) show it as "
+                     "a code block; use a :::{name} fence, whose text they render")
     if exercises < 4:
         found.append(f"{exercises} exercises; every chapter has at least 4")
     if solutions != exercises:

@@ -271,8 +271,8 @@ def cmd_book_config(args):
 def setup(app):
     """Sphinx extension of the site without solutions (`make book SOLUTIONS=hide`).
 
-    sphinx-exercise's `hide_solutions` drops a ```{solution-start}``` directive but leaves the
-    cells up to ```{solution-end}``` (the solution code and prose) on the page. This removes
+    sphinx-exercise's `hide_solutions` drops a {solution-start} directive but leaves the
+    cells up to {solution-end} (the solution code and prose) on the page. This removes
     every solution node after sphinx-exercise has merged each gated solution into one node.
     """
     from sphinx.transforms import SphinxTransform

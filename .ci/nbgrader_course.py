@@ -3,9 +3,9 @@
 `.ci/homework.py` runs nbgrader's `generate_assignment` with this preprocessor first and with
 nbgrader's `ClearOutput` left out, so that a student version
 
-- shows each ```{exercise}``` fence as plain Markdown that JupyterLab renders (a heading with the
+- shows each {exercise} fence as plain Markdown that JupyterLab renders (a heading with the
   exercise's number and title, the text, a line naming the check and its points; no `:label:`);
-- has no solution: the ```{solution-start}``` and ```{solution-end}``` fence cells, every Markdown
+- has no solution: the {solution-start} and {solution-end} fence cells, every Markdown
   cell between them and every cell tagged `solution-prose` are dropped (nbgrader's ClearSolutions,
   which runs afterwards, replaces the code between BEGIN/END SOLUTION by a stub);
 - keeps the outputs of the chapter's text (figures, printed tables) but clears those of every code
@@ -42,7 +42,7 @@ def plain_markdown(text):
 
 
 def exercise_markdown(source, number, label, points):
-    """The ```{exercise} Title``` cell as a heading and the exercise's text."""
+    """The {exercise} Title cell as a heading and the exercise's text."""
     lines = source.splitlines()
     match = EXERCISE.match(lines[0])
     fence, title = match.group(1), match.group(2).strip()

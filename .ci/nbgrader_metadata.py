@@ -2,9 +2,9 @@
 
 Usage: python .ci/nbgrader_metadata.py [--check] [NOTEBOOK ...]   (default: every chapter)
 
-An exercise is: a markdown cell "```{exercise} Title" with ":label: chN-name"; optional code cells
-(set-up, probes); the "```{solution-start} chN-name" fence; solution prose in markdown cells; code
-cells with ### BEGIN SOLUTION / ### END SOLUTION regions; a markdown cell "```{solution-end}"; and
+An exercise is: a markdown cell ":::{exercise} Title" with ":label: chN-name"; optional code cells
+(set-up, probes); the ":::{solution-start} chN-name" fence; solution prose in markdown cells; code
+cells with ### BEGIN SOLUTION / ### END SOLUTION regions; a markdown cell ":::{solution-end}"; and
 the check cell, a code cell calling `check.<something>(...)`. This script, idempotently:
 
 - marks each code cell with a solution region as an nbgrader solution cell, grade_id
@@ -117,12 +117,12 @@ def text(cell):
 
 
 def is_fence(cell, name):
-    return cell["cell_type"] == "markdown" and re.search(rf"^```\{{{name}\}}", text(cell), re.M)
+    return cell["cell_type"] == "markdown" and re.search(rf"^(```|:::)\{{{name}\}}", text(cell), re.M)
 
 
 def solution_fence_split(source):
     """(up to and including the solution-start fence, the prose after it) of a fence cell."""
-    match = re.search(r"^```\{solution-start\}.*?^```[ \t]*$", source, re.M | re.S)
+    match = re.search(r"^(```|:::)\{solution-start\}.*?^\1[ \t]*$", source, re.M | re.S)
     return source[:match.end()], source[match.end():].strip("\n")
 
 
@@ -145,7 +145,7 @@ class Exercise:
 
 def exercises(cells):
     starts = [i for i, c in enumerate(cells) if c["cell_type"] == "markdown"
-              and text(c).startswith("```{exercise}")]
+              and text(c).startswith((":::{exercise}", "```{exercise}"))]
     found = [Exercise(cells, s, e) for s, e in zip(starts, starts[1:] + [len(cells)])]
     return [e for e in found if e.label is not None]
 
