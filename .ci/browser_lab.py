@@ -108,7 +108,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from chromium import ARGS, NOT_FOUND, short, skip_or_fail
+from chromium import ARGS, short, skip_or_fail, unavailable
+from execute import INLINE_EXPRESSION
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 
@@ -179,7 +180,6 @@ MYST_OPTION_LINE = re.compile(r"(?m)^[ \t]*:([a-z][a-z0-9_-]*):(?=[ \t]|$)")
 EMPTY_WHEN_UNRENDERED = ["bibliography"]
 # A role in a cell's source: {name}`content`, content possibly "title <target>".
 ROLE_IN_SOURCE = re.compile(r"\{([\w:.+-]+)\}`([^`]*)`")
-INLINE_EXPRESSION = re.compile(r"\{eval\}`([^`]+)`")
 
 # Output types JupyterLab does not render for an untrusted notebook (it shows text/plain instead;
 # HTML it sanitizes, which the status bar's trust indicator covers).
@@ -1247,13 +1247,11 @@ def main(argv=None):
         parser.error(f"no notebook numbered {', '.join(sorted(unknown))} (--run)")
     skipped_runs = to_run - {notebook_number(d) for d in notebooks}
 
+    reason = unavailable()
+    if reason:
+        return skip_or_fail("lab browser test", reason)
     chromium = shutil.which("chromium")
-    if chromium is None:
-        return skip_or_fail("lab browser test", NOT_FOUND)
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as error:
-        return skip_or_fail("lab browser test", f"Playwright is not importable ({error})")
+    from playwright.sync_api import sync_playwright
 
     folder = args.screenshots.resolve()
     folder.mkdir(parents=True, exist_ok=True)

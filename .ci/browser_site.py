@@ -73,7 +73,7 @@ import urllib.parse
 
 import yaml
 
-from chromium import ARGS, NOT_FOUND, short, skip_or_fail
+from chromium import ARGS, short, skip_or_fail, unavailable
 
 # ----------------------------------------------------------------------------------- settings
 
@@ -903,13 +903,11 @@ def main(argv=None):
 
     redirects = {name: redirect_target(html_dir, name) for name in pages}
 
+    reason = unavailable()
+    if reason:
+        return skip_or_fail("browser test", reason)
     chromium = shutil.which("chromium")
-    if chromium is None:
-        return skip_or_fail("browser test", NOT_FOUND)
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as error:
-        return skip_or_fail("browser test", f"Playwright is not importable ({error})")
+    from playwright.sync_api import sync_playwright
     try:
         from axe_playwright_python.sync_playwright import Axe
         axe = Axe()  # reads the axe.min.js bundled with the package

@@ -7,11 +7,23 @@ hosts at start, which a closed network refuses.
 """
 
 import os
+import shutil
 
 ARGS = ["--headless", "--no-sandbox", "--disable-background-networking",
         "--disable-component-update", "--disable-gpu", "--no-first-run", "--disable-sync"]
 SKIP_EXIT = 77  # the exit status of a test that could not run here (`make` accepts it)
 NOT_FOUND = "no Chromium (`chromium` is not on PATH; on Debian: apt-get install chromium)"
+
+
+def unavailable():
+    """Why no browser script can run here (Chromium or Playwright missing), or None if they can."""
+    if shutil.which("chromium") is None:
+        return NOT_FOUND
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError as error:
+        return f"Playwright is not importable ({error})"
+    return None
 
 
 def skip_or_fail(what, reason):

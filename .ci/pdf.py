@@ -52,7 +52,7 @@ from pathlib import Path
 
 import yaml
 
-from chromium import ARGS, SKIP_EXIT
+from chromium import ARGS, SKIP_EXIT, unavailable
 
 ROOT = Path(__file__).resolve().parent.parent
 PDF_NAME = "transposed-convolution.pdf"
@@ -427,13 +427,10 @@ def main():
     args.out = args.out or args.build_dir / PDF_NAME
     started = time.monotonic()
     try:
+        reason = unavailable()
+        if reason:
+            skip_or_fail(reason)
         chromium = shutil.which("chromium")
-        if not chromium:
-            skip_or_fail("no chromium on PATH (Debian/Ubuntu: apt-get install chromium)")
-        try:
-            import playwright.sync_api  # noqa: F401
-        except ImportError:
-            skip_or_fail("Playwright is not installed in this Python")
         html_dir = (args.html or build_single_page(args.build_dir.resolve())).resolve()
         if not (html_dir / "index.html").exists():
             raise Failure(f"no single-page build in {html_dir} (index.html missing)")
